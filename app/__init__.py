@@ -1,0 +1,25 @@
+"""Application factory: configuration first, then one small init step per concern."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from flask import Flask
+
+
+def create_app(config: Optional[Any] = None, **overrides: Any) -> Flask:
+    """Build the platform app. ``config`` is a config class/object; ``overrides`` win over it."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or "config.Config")
+    app.config.update(overrides)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from app import init
+
+    init.init_extensions(app)
+    init.init_appbuilder(app)
+    init.init_error_handlers(app)
+    init.init_cli(app)
+    init.init_background(app)
+    return app

@@ -1,0 +1,1 @@
+"""REST APIs (FAB ``ModelRestApi``/``BaseApi``). Each module defines ``register(appbuilder)``."""

@@ -1,0 +1,418 @@
+"""Checks on an uploaded workbook's bytes, made before any Excel library parses it.
+
+``inspect_workbook`` recognises .xlsx and .xls by their magic bytes, refuses zip bombs from the zip
+directory and by inflating every member under a cap (so a lying directory is caught too), refuses
+XML with DOCTYPE/ENTITY declarations, encrypted workbooks, hidden sheets and formulas in the data
+sheet (the first worksheet). Each refusal is one ``ExcelFileError`` with a translated message.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+
+import olefile
+from flask_babel import gettext as _
+
+from app.documents.excel.errors import ExcelFileError
+
+XLSX = "xlsx"
+XLS = "xls"
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORKBOOK_PART = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+MAX_REPORTED = 5
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+_IN_CHUNK = 1 << 20
+_OUT_CHUNK = 4 << 20
+# Members smaller than this cannot hurt whatever their ratio (tiny XML compresses very well).
+_RATIO_FLOOR = 1 << 20
+
+_TAG_ATTRS_RE = re.compile(rb"<(?:[\w.-]+:)?(sheet|Relationship)\b([^>]*)>")
+_ATTR_RE = re.compile(rb"([\w.:-]+)\s*=\s*\"([^\"]*)\"")
+_ROOT_PREFIX_RE = re.compile(rb"<([\w.-]+:)?worksheet\b")
+_CELL_REF_RE = re.compile(rb"\br\s*=\s*\"([A-Z]{1,3}[0-9]{1,7})\"")
+_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
+
+# BIFF record types (MS-XLS 2.3).
+_BIFF_FORMULA = 0x0006
+_BIFF_EOF = 0x000A
+_BIFF_FILEPASS = 0x002F
+_BIFF_BOUNDSHEET = 0x0085
+_BIFF_WORKSHEET = 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits for an uploaded workbook. Defaults fit a 100,000-row house sheet with room."""
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_uncompressed_bytes: int = 512 * 1024 * 1024
+    max_ratio: int = 200
+    max_members: int = 2000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def inspect_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS, max_rows: int | None = None) -> str:
+    """Return XLSX or XLS for a workbook safe to hand to a reader; raise ExcelFileError otherwise.
+
+    ``max_rows`` lets an .xlsx with far more rows than allowed be refused before it is loaded.
+    """
+    if len(data) > limits.max_file_bytes:
+        raise ExcelFileError(too_large_message())
+    if data.startswith(ZIP_MAGIC):
+        _inspect_xlsx(data, limits, max_rows)
+        return XLSX
+    if data.startswith(OLE_MAGIC):
+        _inspect_ole(data, limits)
+        return XLS
+    raise ExcelFileError(not_excel_message())
+
+
+def not_excel_message() -> str:
+    """Return the message for a file that is not an Excel workbook at all."""
+    return _("The file is not an Excel workbook. Save it as .xlsx or .xls and upload it again.")
+
+
+def damaged_message() -> str:
+    """Return the message for a workbook whose structure is broken."""
+    return _("The file is damaged and cannot be read. Open it in Excel, save it again and upload it.")
+
+
+def too_large_message() -> str:
+    """Return the message for a workbook too large (or too compressed) to open safely."""
+    return _("The file is too large or too highly compressed to be read safely.")
+
+
+def too_many_rows_message(max_rows: int) -> str:
+    """Return the message for a sheet with more data rows than one import takes."""
+    return _("The file has more than %(max)d data rows. Split it into smaller files.", max=max_rows)
+
+
+def _password_message() -> str:
+    return _("The file is password-protected. Remove the password, save it and upload it again.")
+
+
+def _hidden_message(names: list[str]) -> str:
+    return _(
+        "Hidden sheets are not allowed (%(sheets)s). Unhide or delete them and upload again.",
+        sheets="、".join(names),
+    )
+
+
+def _formula_message(cells: list[str]) -> str:
+    return _(
+        "Formulas are not allowed (cells %(cells)s). Copy the sheet, paste values only and upload again.",
+        cells=", ".join(cells),
+    )
+
+
+# --- .xlsx -----------------------------------------------------------------------------------
+
+
+def _inspect_xlsx(data: bytes, limits: Limits, max_rows: int | None) -> None:
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ExcelFileError(damaged_message()) from exc
+    _check_directory(members, limits)
+    by_name = {info.filename: info for info in members}
+    if WORKBOOK_PART not in by_name:
+        raise ExcelFileError(not_excel_message())
+    workbook_xml = b"".join(_inflate(data, by_name[WORKBOOK_PART]))
+    sheet_path = _first_worksheet_path(workbook_xml, data, by_name)
+    for info in members:
+        if info.filename == sheet_path:
+            _scan_data_sheet(data, info, max_rows)
+        else:
+            for _piece in _scan_member(data, info):
+                pass
+
+
+def _check_directory(members: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse bombs from the zip directory alone: member count, total size, compression ratio."""
+    if len(members) > limits.max_members:
+        raise ExcelFileError(too_large_message())
+    if len({info.filename for info in members}) != len(members):
+        raise ExcelFileError(damaged_message())
+    if sum(info.file_size for info in members) > limits.max_uncompressed_bytes:
+        raise ExcelFileError(too_large_message())
+    for info in members:
+        if info.flag_bits & 0x1:
+            raise ExcelFileError(_password_message())
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ExcelFileError(damaged_message())
+        if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_ratio * info.compress_size:
+            raise ExcelFileError(too_large_message())
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Yield a member's content, refusing it as soon as it grows past its declared size."""
+    if len(data) < info.header_offset + _LOCAL_HEADER.size:
+        raise ExcelFileError(damaged_message())
+    magic, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    if magic != ZIP_MAGIC or start + info.compress_size > len(data):
+        raise ExcelFileError(damaged_message())
+    raw = memoryview(data)[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise ExcelFileError(damaged_message())
+        for offset in range(0, len(raw), _OUT_CHUNK):
+            yield bytes(raw[offset : offset + _OUT_CHUNK])
+        return
+    yield from _inflate_deflated(raw, info.file_size)
+
+
+def _inflate_deflated(raw: memoryview, declared: int) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    produced = 0
+    try:
+        for offset in range(0, len(raw), _IN_CHUNK):
+            pending: bytes | memoryview = raw[offset : offset + _IN_CHUNK]
+            while pending and not inflater.eof:
+                out = inflater.decompress(pending, _OUT_CHUNK)
+                produced += len(out)
+                if produced > declared:
+                    raise ExcelFileError(too_large_message())
+                if out:
+                    yield out
+                pending = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise ExcelFileError(damaged_message()) from exc
+    if not inflater.eof or produced != declared:
+        raise ExcelFileError(damaged_message())
+
+
+def _scan_member(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Yield a member's content cut at tag starts, refusing DTDs (entity expansion attacks)."""
+    carry = b""
+    for piece in _inflate(data, info):
+        buffer = carry + piece
+        cut = buffer.rfind(b"<")
+        if cut <= 0:
+            carry = buffer
+            continue
+        head, carry = buffer[:cut], buffer[cut:]
+        _refuse_dtd(head)
+        yield head
+    _refuse_dtd(carry)
+    yield carry
+
+
+def _refuse_dtd(text: bytes) -> None:
+    for mark in _DTD_MARKS:
+        if mark in text:
+            raise ExcelFileError(damaged_message())
+
+
+def _attributes(tag_attrs: bytes) -> dict[str, str]:
+    """Return a tag's attributes by their written names (prefix included)."""
+    return {
+        name.decode("ascii", "replace"): value.decode("utf-8", "replace")
+        for name, value in _ATTR_RE.findall(tag_attrs)
+    }
+
+
+def _first_worksheet_path(workbook_xml: bytes, data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> str:
+    """Refuse hidden sheets and return the zip path of the first worksheet."""
+    _refuse_dtd(workbook_xml)
+    sheets = [_attributes(attrs) for tag, attrs in _TAG_ATTRS_RE.findall(workbook_xml) if tag == b"sheet"]
+    if not sheets:
+        raise ExcelFileError(damaged_message())
+    hidden = [s.get("name", "") for s in sheets if s.get("state", "visible") != "visible"]
+    if hidden:
+        raise ExcelFileError(_hidden_message(hidden))
+    targets = _relationship_targets(data, by_name)
+    for sheet in sheets:
+        target = targets.get(_relationship_id(sheet))
+        if target is not None and target[0].endswith("/worksheet"):
+            if target[1] not in by_name:
+                break
+            return target[1]
+    raise ExcelFileError(damaged_message())
+
+
+def _relationship_id(sheet: dict[str, str]) -> str:
+    """Return a <sheet>'s relationship id whatever prefix the writer gave the namespace."""
+    for name, value in sheet.items():
+        if name.endswith(":id"):
+            return value
+    return ""
+
+
+def _relationship_targets(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> dict[str, tuple[str, str]]:
+    """Return relationship id -> (type, zip path) from the workbook's relationships part."""
+    if WORKBOOK_RELS not in by_name:
+        raise ExcelFileError(damaged_message())
+    rels_xml = b"".join(_inflate(data, by_name[WORKBOOK_RELS]))
+    _refuse_dtd(rels_xml)
+    targets: dict[str, tuple[str, str]] = {}
+    for tag, attrs in _TAG_ATTRS_RE.findall(rels_xml):
+        if tag != b"Relationship":
+            continue
+        found = _attributes(attrs)
+        target = found.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        targets[found.get("Id", "")] = (found.get("Type", ""), posixpath.normpath(path))
+    return targets
+
+
+def _scan_data_sheet(data: bytes, info: zipfile.ZipInfo, max_rows: int | None) -> None:
+    """Refuse formulas (naming the first cells) and sheets with far too many rows."""
+    prefix: bytes | None = None
+    formula_cells: list[str] = []
+    rows = 0
+    # Formatted empty rows also count as <row> elements, hence the generous allowance.
+    row_cap = None if max_rows is None else 2 * max_rows + 100
+    for piece in _scan_cells(data, info):
+        if prefix is None:
+            match = _ROOT_PREFIX_RE.search(piece)
+            if match is None:
+                continue
+            prefix = match.group(1) or b""
+        if len(formula_cells) < MAX_REPORTED:
+            formula_cells.extend(_formula_cells(piece, prefix, MAX_REPORTED - len(formula_cells)))
+        if row_cap is not None:
+            rows += _count_tags(piece, b"<" + prefix + b"row")
+            if rows > row_cap:
+                raise ExcelFileError(too_many_rows_message(max_rows or 0))
+    if formula_cells:
+        raise ExcelFileError(_formula_message(formula_cells))
+
+
+def _scan_cells(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Yield the sheet XML in pieces that each end before a tag, keeping a cell with its formula."""
+    carry = b""
+    for piece in _scan_member(data, info):
+        buffer = carry + piece
+        # Cut before the last cell start so a formula is always seen with the <c ...> holding it.
+        cut = max(buffer.rfind(b"<c "), buffer.rfind(b":c "))
+        cut = buffer.rfind(b"<", 0, cut + 1) if cut > 0 else -1
+        if cut <= 0:
+            carry = buffer
+            continue
+        yield buffer[:cut]
+        carry = buffer[cut:]
+    if carry:
+        yield carry
+
+
+def _count_tags(text: bytes, opening: bytes) -> int:
+    """Count elements opened with ``opening`` (e.g. b"<row"), not longer names such as <rowBreaks."""
+    return text.count(opening + b" ") + text.count(opening + b">")
+
+
+def _formula_cells(text: bytes, prefix: bytes, limit: int) -> list[str]:
+    """Return up to ``limit`` references of cells in ``text`` that hold an <f> element."""
+    opening = b"<" + prefix + b"f"
+    cell_opening = b"<" + prefix + b"c"
+    cells: list[str] = []
+    position = text.find(opening)
+    while position >= 0 and len(cells) < limit:
+        after = text[position + len(opening) : position + len(opening) + 1]
+        if after in (b" ", b">", b"/"):
+            start = text.rfind(cell_opening, 0, position)
+            match = _CELL_REF_RE.search(text, start, position) if start >= 0 else None
+            cells.append(match.group(1).decode("ascii") if match else "?")
+        position = text.find(opening, position + 1)
+    return cells
+
+
+# --- .xls and other OLE files -----------------------------------------------------------------
+
+
+def _inspect_ole(data: bytes, limits: Limits) -> None:
+    """Accept a BIFF .xls; refuse encrypted OOXML (an OLE file holding EncryptedPackage) and others."""
+    try:
+        ole = olefile.OleFileIO(BytesIO(data))
+        streams = {"/".join(parts).lower() for parts in ole.listdir()}
+        if "encryptedpackage" in streams or "encryptioninfo" in streams:
+            raise ExcelFileError(_password_message())
+        name = "workbook" if "workbook" in streams else "book" if "book" in streams else None
+        if name is None:
+            raise ExcelFileError(not_excel_message())
+        if ole.get_size(name) > limits.max_uncompressed_bytes:
+            raise ExcelFileError(too_large_message())
+        stream = ole.openstream(name).read()
+    except ExcelFileError:
+        raise
+    except Exception as exc:  # olefile raises many types on broken containers; all mean "damaged"
+        raise ExcelFileError(damaged_message()) from exc
+    _inspect_biff(stream)
+
+
+def _biff_records(stream: bytes, position: int) -> Iterator[tuple[int, int, int]]:
+    """Yield (record type, payload offset, payload length) from ``position`` up to an EOF record."""
+    end = len(stream)
+    unpack = struct.Struct("<HH").unpack_from
+    while position + 4 <= end:
+        kind, length = unpack(stream, position)
+        yield kind, position + 4, length
+        if kind == _BIFF_EOF:
+            return
+        position += 4 + length
+
+
+def _inspect_biff(stream: bytes) -> None:
+    """Refuse encryption (FILEPASS), hidden sheets and formulas in the first worksheet."""
+    first_sheet: int | None = None
+    hidden: list[str] = []
+    for kind, offset, length in _biff_records(stream, 0):
+        if kind == _BIFF_FILEPASS:
+            raise ExcelFileError(_password_message())
+        if kind == _BIFF_BOUNDSHEET and length >= 6:
+            position, state, sheet_type = struct.unpack_from("<IBB", stream, offset)
+            if state & 0x3:
+                hidden.append(_biff_sheet_name(stream[offset + 6 : offset + length]))
+            if sheet_type == _BIFF_WORKSHEET and first_sheet is None:
+                first_sheet = position
+    if hidden:
+        raise ExcelFileError(_hidden_message(hidden))
+    if first_sheet is None or first_sheet >= len(stream):
+        raise ExcelFileError(damaged_message())
+    cells: list[str] = []
+    for kind, offset, length in _biff_records(stream, first_sheet):
+        if kind == _BIFF_FORMULA and length >= 4:
+            row, column = struct.unpack_from("<HH", stream, offset)
+            cells.append(cell_name(row, column))
+            if len(cells) == MAX_REPORTED:
+                break
+    if cells:
+        raise ExcelFileError(_formula_message(cells))
+
+
+def _biff_sheet_name(payload: bytes) -> str:
+    """Decode a BIFF8 short unicode string (length, flags, then Latin-1 or UTF-16 characters)."""
+    if len(payload) < 2:
+        return ""
+    count, flags = payload[0], payload[1]
+    if flags & 0x1:
+        return payload[2 : 2 + 2 * count].decode("utf-16-le", "replace")
+    return payload[2 : 2 + count].decode("latin-1")
+
+
+def column_letter(index: int) -> str:
+    """Return the Excel column letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_name(row: int, column: int) -> str:
+    """Return the A1 name of a 0-based (row, column)."""
+    return f"{column_letter(column)}{row + 1}"

@@ -1,0 +1,1 @@
+"""Pure domain utilities: identity and phone validators, money, document numbers."""

@@ -1,0 +1,78 @@
+"""The start-up steps of ``create_app``, one concern each."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Iterator
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import csrf, db, migrate
+
+
+def iter_modules(package_name: str) -> Iterator[object]:
+    """Import every module of a package, in name order, so new modules register themselves."""
+    package = importlib.import_module(package_name)
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            yield importlib.import_module(f"{package_name}.{info.name}")
+
+
+def init_extensions(app: Flask) -> None:
+    importlib.import_module("app.models")  # every model must be known to the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    from pathlib import Path
+
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+
+def init_appbuilder(app: Flask) -> None:
+    """A fresh AppBuilder per app, so several apps can live in one test process."""
+    from app.views import register_all
+
+    with app.app_context():
+        appbuilder = AppBuilder()
+        appbuilder.init_app(app, db.session)
+        register_all(appbuilder)
+        for name in app.config.get("CSRF_EXEMPT_BLUEPRINTS", ()):
+            csrf.exempt(app.blueprints[name])
+        _exempt_rest_apis(app, appbuilder)
+
+
+def _exempt_rest_apis(app: Flask, appbuilder: AppBuilder) -> None:
+    """JSON APIs authenticate with a bearer token, not a cookie, so CSRF does not apply to them."""
+    from flask_appbuilder.api import BaseApi
+
+    for view in appbuilder.baseviews:
+        if isinstance(view, BaseApi) and view.blueprint is not None:
+            csrf.exempt(view.blueprint)
+
+
+def init_error_handlers(app: Flask) -> None:
+    from app.views.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def init_cli(app: Flask) -> None:
+    for module in iter_modules("app.cli"):
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+def init_background(app: Flask) -> None:
+    if not app.config.get("TRADE_BACKGROUND_DELIVERY") or app.config.get("TESTING"):
+        return
+    import os
+
+    # Only the serving process (not `flask db upgrade` etc.) runs the deliverer.
+    if os.environ.get("JM_SERVING") != "1":
+        return
+    from app.services.outbox import start_background_deliverer
+
+    start_background_deliverer(app, app.config["TRADE_DELIVERY_INTERVAL"])

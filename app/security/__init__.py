@@ -1,0 +1,1 @@
+"""Security: users, roles and permissions, and the one tenant filter (``tenant.py``)."""

@@ -1,0 +1,54 @@
+"""The platform's security manager: our user model, rate-limited REST login, organisation checks."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.utils.limit import Limit
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+
+from app.security.models import PlatformUser
+
+
+def _auth_rate_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+class RateLimitedSecurityApi(SecurityApi):
+    """FAB limits only the login form; the JWT login is just as guessable, so limit it too."""
+
+    limits = [Limit(limit_value=_auth_rate_limit, key_func=get_remote_address, methods=("POST",),
+                    exempt_when=lambda: not current_app.config.get("AUTH_RATE_LIMITED", True))]
+
+
+class PlatformUserDBModelView(UserDBModelView):
+    """Admin's user screen, with the organisation and phone of each user."""
+
+    list_columns = ["username", "last_name", "first_name", "organisation", "roles", "active",
+                    "last_login"]
+    add_columns = ["username", "last_name", "first_name", "email", "phone", "organisation", "active",
+                   "roles", "password", "conf_password"]
+    edit_columns = ["username", "last_name", "first_name", "email", "phone", "organisation",
+                    "active", "roles"]
+    show_columns = ["username", "last_name", "first_name", "email", "phone", "organisation",
+                    "active", "roles", "login_count", "last_login", "fail_login_count", "created_on"]
+    show_fieldsets = None
+    label_columns = {"organisation": _l("Organisation"), "phone": _l("Phone")}
+
+
+class PlatformSecurityManager(SecurityManager):
+    user_model = PlatformUser
+    userdbmodelview = PlatformUserDBModelView
+    security_api = RateLimitedSecurityApi
+
+    def auth_user_db(self, username: str, password: str) -> Any:
+        """Refuse users of a suspended organisation as well as deactivated users."""
+        user = super().auth_user_db(username, password)
+        organisation = getattr(user, "organisation", None) if user else None
+        if organisation is not None and organisation.status != "active":
+            return None
+        return user

@@ -1,0 +1,110 @@
+"""Roles and permissions, defined in code and written to the database by ``flask security sync``.
+
+Views and APIs declare ``class_permission_name`` = one of the resources below and map their
+methods to the verbs below, so a permission reads as "can_<verb> on <resource>".
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+# Roles
+ROLE_ADMIN = "Admin"
+ROLE_OFFICER = "Fund Officer"
+ROLE_TELLER = "Bank Teller"
+ROLE_DEV_ADMIN = "Developer Admin"
+ROLE_DEV_PROPERTY = "Developer Staff (property)"
+ROLE_DEV_PAYMENT = "Developer Staff (payment)"
+
+INTERNAL_ROLES = (ROLE_ADMIN, ROLE_OFFICER, ROLE_TELLER)
+DEVELOPER_ROLES = (ROLE_DEV_ADMIN, ROLE_DEV_PROPERTY, ROLE_DEV_PAYMENT)
+#: Roles a Developer Admin may grant to its organisation's staff.
+GRANTABLE_ROLES = DEVELOPER_ROLES
+
+# Resources (FAB view menus)
+RES_ORGANISATION = "Organisation"        # 机构信息 / 信息变更
+RES_ORG_USERS = "OrganisationUsers"      # 机构用户管理
+RES_ORG_ADMIN = "OrganisationAdmin"      # fund office: all organisations, paper-documents flag
+RES_AREA = "PropertyArea"
+RES_BUILDING = "Building"
+RES_HOUSE = "House"
+RES_ORDER = "BusinessOrder"              # developer side of 业务单
+RES_REVIEW = "OrderReview"               # fund office review queue
+RES_PAYMENT = "Payment"                  # 交款管理 (developer)
+RES_NOTICE = "Notice"
+RES_BANK = "BankConfirmation"            # teller screen and bank API
+RES_REFUND = "Refund"
+RES_STANDARD = "DepositStandard"
+RES_CODES = "CodeTable"
+RES_AUDIT = "AuditLog"
+RES_OUTBOX = "TradeOutbox"
+RES_REPORTS = "Reports"
+
+# Verbs
+READ = "can_read"
+WRITE = "can_write"
+SUBMIT = "can_submit"
+WITHDRAW = "can_withdraw"
+ACCEPT = "can_accept"
+APPROVE = "can_approve"
+REJECT = "can_reject"
+PRINT = "can_print"
+EXPORT = "can_export"
+CONFIRM = "can_confirm"
+RETRY = "can_retry"
+
+#: Method-name → verb maps for FAB views and APIs.
+MODEL_VIEW_METHODS = {
+    "list": "read", "show": "read", "api_read": "read", "api": "read", "api_get": "read",
+    "api_column_add": "write", "api_column_edit": "write", "api_readvalues": "read",
+    "add": "write", "edit": "write", "delete": "write", "download": "read", "action": "write",
+    "action_post": "write", "api_create": "write", "api_update": "write", "api_delete": "write",
+}
+REST_API_METHODS = {
+    "get": "read", "get_list": "read", "info": "read", "put": "write", "post": "write",
+    "delete": "write",
+}
+
+_DEV_COMMON = [
+    (READ, RES_ORGANISATION), (READ, RES_AREA), (READ, RES_BUILDING), (READ, RES_HOUSE),
+]
+_DEV_PROPERTY = [
+    (READ, RES_ORDER), (WRITE, RES_ORDER), (SUBMIT, RES_ORDER), (WITHDRAW, RES_ORDER),
+    (PRINT, RES_ORDER), (EXPORT, RES_HOUSE),
+]
+_DEV_PAYMENT = [
+    (READ, RES_PAYMENT), (WRITE, RES_PAYMENT), (PRINT, RES_PAYMENT), (READ, RES_NOTICE),
+    (PRINT, RES_NOTICE), (EXPORT, RES_HOUSE),
+]
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    ROLE_OFFICER: [
+        (READ, RES_ORG_ADMIN), (WRITE, RES_ORG_ADMIN), (READ, RES_ORGANISATION),
+        (READ, RES_AREA), (READ, RES_BUILDING), (READ, RES_HOUSE), (EXPORT, RES_HOUSE),
+        (READ, RES_REVIEW), (ACCEPT, RES_REVIEW), (APPROVE, RES_REVIEW), (REJECT, RES_REVIEW),
+        (PRINT, RES_REVIEW), (READ, RES_NOTICE), (PRINT, RES_NOTICE), (CONFIRM, RES_BANK),
+        (READ, RES_BANK), (READ, RES_REFUND), (WRITE, RES_REFUND),
+        (READ, RES_STANDARD), (WRITE, RES_STANDARD), (READ, RES_CODES), (WRITE, RES_CODES),
+        (READ, RES_AUDIT), (READ, RES_OUTBOX), (RETRY, RES_OUTBOX), (READ, RES_REPORTS),
+        (EXPORT, RES_REPORTS),
+    ],
+    ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK)],
+    ROLE_DEV_ADMIN: _DEV_COMMON + _DEV_PROPERTY + _DEV_PAYMENT + [
+        (WRITE, RES_ORGANISATION), (READ, RES_ORG_USERS), (WRITE, RES_ORG_USERS),
+    ],
+    ROLE_DEV_PROPERTY: _DEV_COMMON + _DEV_PROPERTY,
+    ROLE_DEV_PAYMENT: _DEV_COMMON + _DEV_PAYMENT,
+}
+
+#: Permissions every logged-in user needs for FAB's own screens (own profile, password, language).
+SELF_SERVICE = [
+    ("can_this_form_get", "ResetMyPasswordView"), ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
+]
+
+
+def is_internal_role_name(name: str) -> bool:
+    return name in INTERNAL_ROLES
+
+
+def role_names(roles: Iterable[object]) -> set[str]:
+    return {getattr(role, "name", str(role)) for role in roles}

@@ -1,0 +1,154 @@
+"""开户: create buildings and houses in an area and open each house's fund account.
+
+Shared by the approval of 物业区域采集 / 房屋补充 orders and by the demo loader. Callers own the
+transaction: nothing here commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Optional, Sequence
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.numbering import house_account_number
+from app.errors import Problem, ValidationFailed
+from app.models.base import utcnow
+from app.models.property import HOUSE_OPEN, Building, House, Owner, PropertyArea
+from app.services.standards import NoStandard, PriceRequired, StandardBook
+
+
+@dataclass
+class OwnerInput:
+    name: str
+    id_type: str
+    id_no: str
+    phone: Optional[str] = None
+
+
+@dataclass
+class BuildingInput:
+    name: str
+    structure_code: Optional[str] = None
+    built_ym: Optional[str] = None
+    floors: Optional[int] = None
+    address: Optional[str] = None
+    trade_building_code: Optional[str] = None
+
+
+@dataclass
+class HouseInput:
+    building_name: str
+    floor: int
+    room: str
+    building_area: Decimal
+    use_code: str
+    has_lift: bool
+    unit: str = ""
+    address: Optional[str] = None
+    inner_area: Optional[Decimal] = None
+    sales_status: str = "未售"
+    price: Optional[Decimal] = None
+    trade_house_code: Optional[str] = None
+    contract_no: Optional[str] = None
+    owners: list[OwnerInput] = field(default_factory=list)
+    #: Where the row came from (Excel row number or trading-system code), for error messages.
+    origin: str = ""
+
+    def location(self) -> tuple[str, str, int, str]:
+        return (self.building_name, self.unit or "", int(self.floor), self.room)
+
+
+def area_code(area: PropertyArea) -> str:
+    return f"{area.district_code}{area.id:05d}"
+
+
+def existing_locations(session: Session, area_id: int) -> set[tuple[str, str, int, str]]:
+    rows = session.execute(
+        select(Building.name, House.unit, House.floor, House.room)
+        .join(House, House.building_id == Building.id)
+        .where(Building.area_id == area_id, House.status == HOUSE_OPEN)
+    )
+    return {(name, unit or "", floor, room) for name, unit, floor, room in rows}
+
+
+def check_new_houses(session: Session, area_id: Optional[int], houses: Sequence[HouseInput],
+                     book: StandardBook, buildings: Sequence[BuildingInput],
+                     on: Optional[dt.date] = None) -> list[Problem]:
+    """Every reason the houses cannot be opened: duplicates (in the list or the area), no standard."""
+    problems: list[Problem] = []
+    taken = existing_locations(session, area_id) if area_id else set()
+    seen: dict[tuple, str] = {}
+    floors = {b.name: b.floors for b in buildings}
+    if area_id:
+        for name, count in session.execute(select(Building.name, Building.floors)
+                                           .where(Building.area_id == area_id)):
+            floors.setdefault(name, count)
+    for house in houses:
+        where = house.origin or "/".join(str(p) for p in house.location())
+        loc = house.location()
+        if loc in taken:
+            problems.append(Problem(where, _l("This house already exists in the property area.")))
+        if loc in seen:
+            problems.append(Problem(where, _l("Listed twice: also at %(other)s.", other=seen[loc])))
+        seen.setdefault(loc, where)
+        try:
+            book.price(house.use_code, house.has_lift, floors.get(house.building_name),
+                       house.building_area, house.price, on)
+        except (NoStandard, PriceRequired) as error:
+            problems.append(Problem(where, error.message))
+    return problems
+
+
+def open_houses(session: Session, area: PropertyArea, buildings: Iterable[BuildingInput],
+                houses: Sequence[HouseInput], book: StandardBook, *, source: str,
+                order_id: Optional[int] = None, deposit_time_point: Optional[dt.date] = None,
+                on: Optional[dt.date] = None) -> list[House]:
+    """Create missing buildings and the houses with their accounts and amounts due."""
+    problems = check_new_houses(session, area.id, houses, book, list(buildings), on)
+    if problems:
+        raise ValidationFailed(_l("%(n)d houses cannot be opened.", n=len(problems)), problems)
+
+    by_name = {b.name: b for b in session.scalars(select(Building).where(Building.area_id == area.id))}
+    next_building = session.scalar(select(func.count(Building.id)).where(Building.area_id == area.id)) or 0
+    for spec in buildings:
+        if spec.name in by_name:
+            continue
+        next_building += 1
+        building = Building(org_id=area.org_id, area_id=area.id, name=spec.name,
+                            code=f"{area_code(area)}{next_building:03d}",
+                            structure_code=spec.structure_code, built_ym=spec.built_ym,
+                            floors=spec.floors, address=spec.address,
+                            trade_building_code=spec.trade_building_code)
+        session.add(building)
+        by_name[spec.name] = building
+    session.flush()
+
+    seq = session.scalar(select(func.count(House.id)).where(House.area_id == area.id)) or 0
+    now = utcnow()
+    created: list[House] = []
+    for spec in houses:
+        building = by_name[spec.building_name]
+        standard, due = book.price(spec.use_code, spec.has_lift, building.floors,
+                                   spec.building_area, spec.price, on)
+        seq += 1
+        house = House(
+            org_id=area.org_id, area_id=area.id, building=building,
+            code=house_account_number(area.district_code, area.id, seq),
+            unit=spec.unit or "", floor=int(spec.floor), room=spec.room, address=spec.address,
+            building_area=spec.building_area, inner_area=spec.inner_area, use_code=spec.use_code,
+            has_lift=spec.has_lift, sales_status=spec.sales_status, price=spec.price,
+            status=HOUSE_OPEN, amount_due=due, standard_id=standard.id,
+            standard_text=standard.describe(), deposit_time_point=deposit_time_point,
+            opened_at=now, opened_by_order_id=order_id, source=source,
+            trade_house_code=spec.trade_house_code, contract_no=spec.contract_no,
+        )
+        house.owners = [Owner(org_id=area.org_id, seq=i + 1, name=o.name, id_type=o.id_type,
+                              id_no=o.id_no, phone=o.phone) for i, o in enumerate(spec.owners)]
+        created.append(house)
+    session.add_all(created)
+    session.flush()
+    return created

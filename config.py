@@ -1,0 +1,135 @@
+"""Platform configuration.
+
+Everything a deployer sets is an environment variable (see README "Configuration").
+Development defaults keep state under ``instance/``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("JM_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in development generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_uri() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs say postgres://, SQLAlchemy wants postgresql://
+        return url.replace("postgres://", "postgresql://", 1)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'platform.sqlite'}"
+
+
+class Config:
+    APP_NAME = "江门市物业管理公众服务平台"
+    APP_ICON = ""
+    APP_THEME = ""
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = _database_uri()
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Flask-AppBuilder
+    FAB_CREATE_DB = False  # Alembic owns the schema, ab_* tables included
+    # Permissions are written by `flask security sync`, not by every process start.
+    FAB_UPDATE_PERMS = False
+    FAB_API_SWAGGER_UI = True
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_ADD_SECURITY_API = True
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.PlatformSecurityManager"
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_BASE_TEMPLATE = "platform_base.html"
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_USER_REGISTRATION = False  # our own 开发商注册 replaces FAB's (no reCAPTCHA, no e-mail)
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.check_password_complexity"
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_env_int("JWT_ACCESS_MINUTES", 30))
+
+    # Sessions and CSRF
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 8))
+
+    # i18n: Chinese by default, English selectable
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # Uploads (要件 attachments, Excel imports)
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH_MB", 60) * 1024 * 1024
+    ATTACHMENT_MAX_MB = _env_int("ATTACHMENT_MAX_MB", 10)
+    ATTACHMENT_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 100_000)
+    IMPORT_MAX_MB = _env_int("IMPORT_MAX_MB", 50)
+
+    # Special account shown on payment notices (专户银行)
+    FUND_BANK_NAME = os.environ.get("FUND_BANK_NAME", "中国建设银行江门分行营业部")
+    FUND_ACCOUNT_NAME = os.environ.get("FUND_ACCOUNT_NAME", "江门市住宅专项维修资金专户")
+    FUND_ACCOUNT_NO = os.environ.get("FUND_ACCOUNT_NO", "44050167000100000888")
+    BANK_HMAC_SECRET = os.environ.get("BANK_HMAC_SECRET", "")
+
+    # Trading system (房地产交易系统)
+    TRADE_BASE_URL = os.environ.get("TRADE_BASE_URL", "http://127.0.0.1:5001")
+    TRADE_TOKEN = os.environ.get("TRADE_TOKEN", "dev-trade-token")
+    TRADE_CONNECT_TIMEOUT = float(os.environ.get("TRADE_CONNECT_TIMEOUT", "3"))
+    TRADE_READ_TIMEOUT = float(os.environ.get("TRADE_READ_TIMEOUT", "10"))
+    TRADE_RETRIES = _env_int("TRADE_RETRIES", 2)
+    TRADE_BACKGROUND_DELIVERY = _env_bool("TRADE_BACKGROUND_DELIVERY", True)
+    TRADE_DELIVERY_INTERVAL = _env_int("TRADE_DELIVERY_INTERVAL", 15)
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+
+    WKHTMLTOPDF_PATH = os.environ.get("WKHTMLTOPDF_PATH", "/usr/bin/wkhtmltopdf")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False  # CSRF is switched back on in tests/test_security_csrf.py
+    AUTH_RATE_LIMITED = False
+    RATELIMIT_ENABLED = False
+    TRADE_BACKGROUND_DELIVERY = False
+    BANK_HMAC_SECRET = "test-bank-secret"
