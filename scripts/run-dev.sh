@@ -1,33 +1,34 @@
 #!/usr/bin/env bash
 # `make run`: start the trading-system simulator and the platform on SQLite.
-# Demo data is loaded on the first start only (marker: instance/.demo-loaded).
+# Demo data is loaded on the first start only (marker: "$INSTANCE/.demo-loaded").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST=${1:-127.0.0.1}
 PORT=${2:-5000}
 TRADE_PORT=${3:-5001}
 DEMO_PASSWORD=${4:-Demo@2026}
-mkdir -p instance
+INSTANCE=${JM_INSTANCE_DIR:-$PWD/instance}
+mkdir -p "$INSTANCE"
 export FLASK_APP=run.py PYTHONPATH="$PWD"
 export TRADE_BASE_URL="http://127.0.0.1:${TRADE_PORT}"
 export TRADE_TOKEN="${TRADE_TOKEN:-dev-trade-token}"
 export TRADESIM_TOKEN="$TRADE_TOKEN"
-export TRADESIM_DB="${TRADESIM_DB:-$PWD/instance/tradesim.sqlite}"
+export TRADESIM_DB="${TRADESIM_DB:-$INSTANCE/tradesim.sqlite}"
 
-.venv/bin/python -m tradesim --host 127.0.0.1 --port "$TRADE_PORT" >instance/tradesim.log 2>&1 &
+.venv/bin/python -m tradesim --host 127.0.0.1 --port "$TRADE_PORT" >"$INSTANCE/tradesim.log" 2>&1 &
 SIM_PID=$!
 trap 'kill $SIM_PID 2>/dev/null || true' EXIT INT TERM
 
-if [ ! -f instance/.demo-loaded ]; then
+if [ ! -f "$INSTANCE/.demo-loaded" ]; then
   .venv/bin/flask demo load --password "$DEMO_PASSWORD"
-  touch instance/.demo-loaded
+  touch "$INSTANCE/.demo-loaded"
   FIRST=1
 fi
 
 cat <<TXT
 
   江门市物业管理公众服务平台  http://${HOST}:${PORT}
-  交易系统模拟器 (trading-system simulator)  ${TRADE_BASE_URL}   log: instance/tradesim.log
+  交易系统模拟器 (trading-system simulator)  ${TRADE_BASE_URL}   log: $INSTANCE/tradesim.log
 
   Demo accounts${FIRST:+ (created now)}, password ${DEMO_PASSWORD}:
     admin        platform administrator

@@ -24,4 +24,5 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
 "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U jm jm_test
 export TEST_DATABASE_URL="postgresql://jm@127.0.0.1:$PGPORT/jm_test"
 echo "== PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on port $PGPORT"
-.venv/bin/python -m pytest -q -m "not browser" tests "$@"
+if [ $# -eq 0 ]; then set -- tests; fi
+.venv/bin/python -m pytest -q -m "not browser" "$@"

@@ -69,11 +69,25 @@ class _Database:
             shutil.copyfile(self.template_path, self.path)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Tests hold an app context for their own session; without this, Flask would reuse it for the
+    client's requests and ``g`` (and so Flask-Login's user) would leak from one client to another.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def build_test_app(**overrides: Any) -> Flask:
     from app import create_app
     from config import TestConfig
 
-    return create_app(TestConfig, **overrides)
+    app = create_app(TestConfig, **overrides)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")

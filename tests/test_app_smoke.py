@@ -32,3 +32,9 @@ def test_two_apps_in_one_process(app):
     other = build_test_app(SQLALCHEMY_DATABASE_URI="sqlite://")
     assert other is not app
     assert other.extensions["appbuilder"] is not app.extensions["appbuilder"]
+
+
+def test_clients_of_two_users_do_not_share_a_login(officer_client, dev_a_client):
+    assert "officer" in officer_client.get("/users/userinfo/").get_data(as_text=True)
+    page = dev_a_client.get("/users/userinfo/").get_data(as_text=True)
+    assert "dev_a" in page and ">officer<" not in page

@@ -109,8 +109,10 @@ def list_projects(conn: sqlite3.Connection, uscc: str, query: str | None) -> lis
         WHERE p.developer_uscc = ?"""
     params: list[Any] = [uscc]
     if query:
-        sql += " AND (p.name LIKE ? OR p.address LIKE ? OR p.presale_permit_no LIKE ?)"
-        like = f"%{query}%"
+        sql += (" AND (p.name LIKE ? ESCAPE '\\' OR p.address LIKE ? ESCAPE '\\'"
+                " OR p.presale_permit_no LIKE ? ESCAPE '\\')")
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         params += [like, like, like]
     return [dict(r) for r in conn.execute(sql + " ORDER BY p.project_id", params)]
 

@@ -241,3 +241,8 @@ class PaymentProof:
     def total(self) -> Decimal:
         """Amount paid: the sum of the lines."""
         return _sum([line.amount for line in self.lines])
+
+    @property
+    def total_area(self) -> Decimal:
+        """Sum of the building areas paid for."""
+        return _sum([line.area for line in self.lines])

@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
+from unicodedata import east_asian_width
 
 import pdfkit
 from flask_babel import gettext as babel_gettext
@@ -100,10 +101,43 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, Decimal):
         return _money(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat(sep=" ", timespec="minutes") if isinstance(value, datetime) \
-            else value.isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
+
+
+def _em(ch: str, narrow: float | None) -> float:
+    """Return the estimated advance of ``ch`` in em: CJK 1, Latin by letter shape, a mono face ``narrow``."""
+    if east_asian_width(ch) in "WF":
+        return 1.0
+    if narrow is not None:
+        return narrow
+    if ch in "MWmw@%":
+        return 0.92
+    if ch.isupper():
+        return 0.72
+    if ch.isdigit() or ch.islower():
+        return 0.58
+    return 0.45 if ch in " .,:;'|!()[]-/" else 0.62
+
+
+def fit(text: str, width_mm: float, size_pt: float = 9.0, narrow: float | None = None) -> str:
+    """Return ``text`` cut to one line of ``width_mm`` at ``size_pt``, ending with "…" when cut.
+
+    Widths are estimated on the safe side for Noto Sans CJK SC; pass ``narrow=0.5`` for its
+    monospaced face. List rows thus keep their fixed height without clipping every cell.
+    """
+    budget = width_mm / (size_pt * 25.4 / 72)
+    widths = [_em(ch, narrow) for ch in text]
+    if sum(widths) <= budget:
+        return text
+    used, cut = 0.0, 0
+    while cut < len(text) and used + widths[cut] + 1.0 <= budget:
+        used += widths[cut]
+        cut += 1
+    return text[:cut] + "…"
 
 
 def _is_number(value: Any) -> bool:
@@ -135,7 +169,7 @@ def make_environment(translations: stdlib_gettext.NullTranslations | None = None
         env.install_gettext_callables(babel_gettext, babel_ngettext, newstyle=True)  # type: ignore[attr-defined]
     else:
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(money=_money, cell=_cell, words=amount_in_words)
+    env.filters.update(money=_money, cell=_cell, fit=fit, words=amount_in_words)
     env.tests["number"] = _is_number
     env.globals.update(qr=_qr, paginate=paginate)
     return env

@@ -47,11 +47,12 @@ class TradingUnavailable(TradingError):
     """Unreachable, too slow or failing (5xx): trying again later may work."""
 
     status = 503
-    default_message = _l("The trading system cannot be reached at the moment. Please try again later.")
+    default_message = _l(
+        "The trading system cannot be reached at the moment. Please try again later.")
 
 
 class TradingUnreachable(TradingUnavailable):
-    """No answer at all (connection refused, timed out): other calls right now will fail the same way."""
+    """No answer at all (refused, timed out): other calls right now will fail the same way."""
 
 
 class TradingRejected(TradingError):
@@ -63,7 +64,8 @@ class TradingRejected(TradingError):
 
 class TradingNotConfigured(TradingError):
     status = 503
-    default_message = _l("The link to the trading system is not configured. Please tell the administrator.")
+    default_message = _l(
+        "The link to the trading system is not configured. Please tell the administrator.")
 
 
 _REJECTION_MESSAGES: dict[str, LazyString] = {
@@ -71,8 +73,10 @@ _REJECTION_MESSAGES: dict[str, LazyString] = {
                        "Please tell the administrator."),
     "project_not_found": _l("The trading system has no such project."),
     "house_not_found": _l("The trading system has no such house."),
-    "contract_mismatch": _l("The contract number is not this house's contract in the trading system."),
-    "idempotency_conflict": _l("The trading system already received a different push with the same key."),
+    "contract_mismatch": _l(
+        "The contract number is not this house's contract in the trading system."),
+    "idempotency_conflict": _l(
+        "The trading system already received a different push with the same key."),
     "invalid_request": _l("The trading system found the request incomplete or malformed."),
 }
 
@@ -229,13 +233,15 @@ class TradingClient:
     def list_projects(self, uscc: str, query: str | None = None) -> list[TradeProject]:
         """Return the projects of the developer with this 统一社会信用代码, optionally filtered."""
         params = {"q": query} if query else None
-        data = self._request("GET", f"/api/v1/developers/{quote(uscc, safe='')}/projects", params=params)
+        path = f"/api/v1/developers/{quote(uscc, safe='')}/projects"
+        data = self._request("GET", path, params=params)
         return _parse(lambda: [_project(p) for p in data["items"]])
 
     def get_project_houses(self, project_id: str, *, uscc: str | None = None) -> TradeProjectHouses:
-        """Return a project with its buildings and houses; with ``uscc``, only if it is that developer's."""
+        """Return a project with its buildings and houses; with ``uscc``, only that developer's."""
         params = {"developer_uscc": uscc} if uscc else None
-        data = self._request("GET", f"/api/v1/projects/{quote(project_id, safe='')}/houses", params=params)
+        path = f"/api/v1/projects/{quote(project_id, safe='')}/houses"
+        data = self._request("GET", path, params=params)
         return _parse(lambda: TradeProjectHouses(
             project=_project(data["project"]),
             buildings=tuple(_building(b) for b in data["buildings"]),
@@ -280,7 +286,7 @@ class TradingClient:
                                             headers=headers, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             log.warning("trading system unreachable: %s %s: %s", method, path, exc)
-            raise TradingUnreachable(detail=f"{type(exc).__name__}: {exc}") from exc
+            raise TradingUnreachable(detail=_describe(exc)) from exc
         except requests.RequestException as exc:
             log.warning("trading system request failed: %s %s: %s", method, path, exc)
             raise TradingError(detail=f"{type(exc).__name__}: {exc}") from exc
@@ -293,12 +299,20 @@ class TradingClient:
                                detail=f"HTTP {response.status_code}: not JSON") from exc
 
 
+def _describe(exc: requests.RequestException) -> str:
+    """A one-line cause: the pool error inside requests' wrapper, not the whole retry story."""
+    reason = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError → the last real error
+    return f"{type(exc).__name__}: {reason}"
+
+
 def _error_for(response: requests.Response, method: str, path: str) -> TradingError:
     """Turn an HTTP error answer into the matching ``TradingError`` subclass."""
     try:
         error = response.json()["error"]
         code, text = str(error.get("code", "")), str(error.get("message", ""))
-        details = "; ".join(f"{d.get('field')}: {d.get('reason')}" for d in error.get("details") or [])
+        details = "; ".join(f"{d.get('field')}: {d.get('reason')}"
+                            for d in error.get("details") or [])
     except (ValueError, KeyError, TypeError, AttributeError):
         code, text, details = "", response.text[:200], ""
     detail = f"HTTP {response.status_code} {code}: {text}" + (f" ({details})" if details else "")
@@ -311,7 +325,7 @@ def _error_for(response: requests.Response, method: str, path: str) -> TradingEr
 
 
 def _parse(build: Callable[[], T]) -> T:
-    """Run ``build``; a malformed answer becomes a readable ``TradingError`` instead of a KeyError."""
+    """Run ``build``; a malformed answer becomes a readable ``TradingError``, not a KeyError."""
     try:
         return build()
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:

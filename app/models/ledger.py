@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, event, func, select
+from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func,
+                        select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from app.models.base import Money, OrgOwned, utcnow
@@ -21,6 +22,9 @@ ENTRY_KINDS = (ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OU
 
 class LedgerEntry(OrgOwned, Model):
     __tablename__ = "ledger_entry"
+    #: A notice credits each of its houses once: the database refuses a second deposit row, so a
+    #: confirmation that slipped past every other check still cannot count twice.
+    __table_args__ = (UniqueConstraint("notice_id", "house_id", "kind", name="uq_ledger_notice_house"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False, index=True)

@@ -124,3 +124,33 @@ class Attachment(OrgOwned, Timestamped, Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+
+
+JOB_RUNNING = "running"
+JOB_DONE = "done"
+JOB_FAILED = "failed"
+
+
+class OrderJob(OrgOwned, Timestamped, Model):
+    """A long operation on an order (Excel import, trading-system fetch) run in the background.
+
+    Kept in the database, not in memory, so any worker process can answer the page's progress
+    polls, and the outcome (problems, the marked error copy) survives a reload.
+    """
+
+    __tablename__ = "order_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("business_order.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # import / trade_fetch
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default=JOB_RUNNING)
+    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    message: Mapped[Optional[str]] = mapped_column(Text)
+    #: [{"field": ..., "reason": ..., "row": ...}] when the job was refused.
+    problems: Mapped[Optional[list]] = mapped_column(JSON)
+    #: Stored name (under UPLOAD_FOLDER) of the import file with its bad cells marked.
+    result_name: Mapped[Optional[str]] = mapped_column(String(80))
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Money, OrgOwned, Timestamped
@@ -56,6 +56,12 @@ class Notice(OrgOwned, Timestamped, Model):
     confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    #: Owner notices (§1.4.2): every owner printed as payer, [{name, id_type, id_no, phone}].
+    payers: Mapped[Optional[list]] = mapped_column(JSON)
+    #: The notice that replaced this one when its houses were printed again.
+    replaced_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("notice.id"))
+    #: Who confirmed: "teller" (the Bank screen) or "api" (a bank system).
+    confirmed_via: Mapped[Optional[str]] = mapped_column(String(10))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -67,6 +73,15 @@ class Notice(OrgOwned, Timestamped, Model):
 
     def __repr__(self) -> str:
         return self.number
+
+
+class NoticeSequence(Model):
+    """The last notice sequence issued on one day; its row is locked while a number is taken."""
+
+    __tablename__ = "notice_sequence"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 class NoticeLine(OrgOwned, Model):

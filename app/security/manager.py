@@ -44,6 +44,8 @@ class PlatformSecurityManager(SecurityManager):
     user_model = PlatformUser
     userdbmodelview = PlatformUserDBModelView
     security_api = RateLimitedSecurityApi
+    # FAB's user-statistics chart loads Google's chart JS from the internet (no config key for it).
+    userstatschartview = None
 
     def auth_user_db(self, username: str, password: str) -> Any:
         """Refuse users of a suspended organisation as well as deactivated users."""

@@ -51,6 +51,8 @@ PRINT = "can_print"
 EXPORT = "can_export"
 CONFIRM = "can_confirm"
 RETRY = "can_retry"
+#: FAB shows a menu entry (and its category) only to roles with this permission on its name.
+MENU_ACCESS = "menu_access"
 
 #: Method-name → verb maps for FAB views and APIs.
 MODEL_VIEW_METHODS = {
@@ -70,10 +72,19 @@ _DEV_COMMON = [
 _DEV_PROPERTY = [
     (READ, RES_ORDER), (WRITE, RES_ORDER), (SUBMIT, RES_ORDER), (WITHDRAW, RES_ORDER),
     (PRINT, RES_ORDER), (EXPORT, RES_HOUSE),
+    # 物业区域管理 menu entries of the order screens (app/views/orders.py)
+    (MENU_ACCESS, "Property Management"), (MENU_ACCESS, "Area collection"),
+    (MENU_ACCESS, "House supplement"), (MENU_ACCESS, "My orders"),
+    # 房屋合同号设置 (app/views/contracts.py)
+    (MENU_ACCESS, "Contract number setting"),
 ]
 _DEV_PAYMENT = [
     (READ, RES_PAYMENT), (WRITE, RES_PAYMENT), (PRINT, RES_PAYMENT), (READ, RES_NOTICE),
     (PRINT, RES_NOTICE), (EXPORT, RES_HOUSE),
+    # 交款管理 menu entries (app/views/payments.py, app/views/notices.py)
+    (MENU_ACCESS, "Payment Management"), (MENU_ACCESS, "Developer batch payment"),
+    (MENU_ACCESS, "Payment notices for owners"), (MENU_ACCESS, "Custom payment"),
+    (MENU_ACCESS, "Payment notices"),
 ]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -82,23 +93,33 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (READ, RES_AREA), (READ, RES_BUILDING), (READ, RES_HOUSE), (EXPORT, RES_HOUSE),
         (READ, RES_REVIEW), (ACCEPT, RES_REVIEW), (APPROVE, RES_REVIEW), (REJECT, RES_REVIEW),
         (PRINT, RES_REVIEW), (READ, RES_NOTICE), (PRINT, RES_NOTICE), (CONFIRM, RES_BANK),
-        (READ, RES_BANK), (READ, RES_REFUND), (WRITE, RES_REFUND),
+        (READ, RES_BANK), (PRINT, RES_BANK), (READ, RES_REFUND), (WRITE, RES_REFUND),
         (READ, RES_STANDARD), (WRITE, RES_STANDARD), (READ, RES_CODES), (WRITE, RES_CODES),
         (READ, RES_AUDIT), (READ, RES_OUTBOX), (RETRY, RES_OUTBOX), (READ, RES_REPORTS),
-        (EXPORT, RES_REPORTS),
+        (EXPORT, RES_REPORTS), (MENU_ACCESS, "Fund Office"), (MENU_ACCESS, "Developers"),
+        (MENU_ACCESS, "Order review"), (MENU_ACCESS, "Payment Management"),
+        (MENU_ACCESS, "Payment notices"), (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation"),
     ],
-    ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK)],
+    ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
+                  (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],
     ROLE_DEV_ADMIN: _DEV_COMMON + _DEV_PROPERTY + _DEV_PAYMENT + [
         (WRITE, RES_ORGANISATION), (READ, RES_ORG_USERS), (WRITE, RES_ORG_USERS),
+        (MENU_ACCESS, "Organisation Management"), (MENU_ACCESS, "Organisation Info"),
+        (MENU_ACCESS, "Organisation Users"),
     ],
     ROLE_DEV_PROPERTY: _DEV_COMMON + _DEV_PROPERTY,
     ROLE_DEV_PAYMENT: _DEV_COMMON + _DEV_PAYMENT,
 }
 
+# Several screens may grant the same menu entry to a role; each permission is written once.
+ROLE_PERMISSIONS = {role: list(dict.fromkeys(perms)) for role, perms in ROLE_PERMISSIONS.items()}
+
 #: Permissions every logged-in user needs for FAB's own screens (own profile, password, language).
 SELF_SERVICE = [
     ("can_this_form_get", "ResetMyPasswordView"), ("can_this_form_post", "ResetMyPasswordView"),
-    ("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
+    ("can_userinfo", "PlatformUserDBModelView"), ("resetmypassword", "PlatformUserDBModelView"),
+    ("can_this_form_get", "UserInfoEditView"), ("can_this_form_post", "UserInfoEditView"),
+    ("userinfoedit", "PlatformUserDBModelView"),
 ]
 
 

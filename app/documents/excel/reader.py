@@ -80,11 +80,12 @@ class SheetData:
     name: str
     table: list[list[Any]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    kind: str
 
 
 def load_sheet(data: bytes, limits: Limits = DEFAULT_LIMITS, max_rows: int | None = None) -> SheetData:
     """Inspect ``data`` for hostile content, then return its first worksheet's cells."""
-    inspect_workbook(data, limits, max_rows)
+    kind = inspect_workbook(data, limits, max_rows)
     workbook = None
     try:
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
@@ -92,7 +93,8 @@ def load_sheet(data: bytes, limits: Limits = DEFAULT_LIMITS, max_rows: int | Non
         if not names:
             raise ExcelFileError(_("The workbook has no worksheet."))
         sheet = workbook.get_sheet_by_name(names[0])
-        return SheetData(names[0], sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or []))
+        table = sheet.to_python(skip_empty_area=False)
+        return SheetData(names[0], table, list(sheet.merged_cell_ranges or []), kind)
     except ExcelFileError:
         raise
     except PasswordError as exc:
@@ -199,7 +201,7 @@ class _SheetReader:
         self.plan = [(c.key, positions[c.key], make_parser(c), {}) for c in columns]
         self.required = [c.key for c in columns if c.required]
         self.id_checks = [(c.key, c.id_type_key) for c in columns if c.type is ColumnType.ID_NUMBER and c.id_type_key]
-        self.example = _example_texts(columns)
+        self.example = _example_row(columns, [parse for _key, _position, parse, _cache in self.plan])
         self.max_rows = max_rows
         self.max_errors = max_errors
         self.errors: list[CellError] = []
@@ -269,9 +271,9 @@ class _SheetReader:
                     if len(cache) < _CACHE_LIMIT:
                         cache[raw] = value
             row[key] = value
-        if not failed and all(value is None for value in row.values()):
+        if not failed and list(row.values()).count(None) == len(row):
             return None
-        if first and not failed and self.example is not None and self.is_example(cells):
+        if first and not failed and row == self.example:
             key, position = self.plan[0][0], self.plan[0][1]
             self.error(number, key, cells[position], _("This is the template's example row; delete it before importing."))
             return _MISSING
@@ -280,13 +282,6 @@ class _SheetReader:
                 self.error(number, key, None, _("Required."))
                 failed = True
         return _MISSING if failed else row
-
-    def is_example(self, cells: list[Any]) -> bool:
-        """True if the row is the template's example row left in place."""
-        return all(
-            display(cells[position]) == self.example.get(key, "")
-            for key, position, _parse, _cache in self.plan
-        )
 
     def row_ok(self, row: dict[str, Any], number: int, row_rules: Sequence[RowRule]) -> bool:
         """Run ID-number checks and row rules on a row whose cells all parsed; False on a problem."""
@@ -303,8 +298,11 @@ class _SheetReader:
         return self.error_count == before
 
 
-def _example_texts(columns: Sequence[Column]) -> dict[str, str] | None:
-    """Return key -> example text, or None when a column has no example (no example row then)."""
+def _example_row(columns: Sequence[Column], parsers: Sequence[Callable[[Any], Any]]) -> dict[str, Any] | None:
+    """Return the template's example row as the reader parses it, or None if there is none."""
     if any(c.example is None for c in columns):
         return None
-    return {c.key: display(c.example) for c in columns}
+    try:
+        return {c.key: parse(c.example) for c, parse in zip(columns, parsers)}
+    except CellInvalid:
+        return None

@@ -196,19 +196,16 @@ def _inflate_deflated(raw: memoryview, declared: int) -> Iterator[bytes]:
 
 
 def _scan_member(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """Yield a member's content cut at tag starts, refusing DTDs (entity expansion attacks)."""
-    carry = b""
+    """Yield a member's content, refusing a DTD (entity expansion attacks) in its prolog.
+
+    A DOCTYPE may only stand before the root element, so the first piece is the one to check.
+    """
+    first = True
     for piece in _inflate(data, info):
-        buffer = carry + piece
-        cut = buffer.rfind(b"<")
-        if cut <= 0:
-            carry = buffer
-            continue
-        head, carry = buffer[:cut], buffer[cut:]
-        _refuse_dtd(head)
-        yield head
-    _refuse_dtd(carry)
-    yield carry
+        if first:
+            _refuse_dtd(piece)
+            first = False
+        yield piece
 
 
 def _refuse_dtd(text: bytes) -> None:
@@ -271,47 +268,34 @@ def _relationship_targets(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> d
 
 def _scan_data_sheet(data: bytes, info: zipfile.ZipInfo, max_rows: int | None) -> None:
     """Refuse formulas (naming the first cells) and sheets with far too many rows."""
-    prefix: bytes | None = None
     formula_cells: list[str] = []
     rows = 0
     # Formatted empty rows also count as <row> elements, hence the generous allowance.
     row_cap = None if max_rows is None else 2 * max_rows + 100
-    for piece in _scan_cells(data, info):
-        if prefix is None:
-            match = _ROOT_PREFIX_RE.search(piece)
-            if match is None:
-                continue
-            prefix = match.group(1) or b""
-        if len(formula_cells) < MAX_REPORTED:
-            formula_cells.extend(_formula_cells(piece, prefix, MAX_REPORTED - len(formula_cells)))
-        if row_cap is not None:
-            rows += _count_tags(piece, b"<" + prefix + b"row")
-            if rows > row_cap:
-                raise ExcelFileError(too_many_rows_message(max_rows or 0))
-    if formula_cells:
-        raise ExcelFileError(_formula_message(formula_cells))
-
-
-def _scan_cells(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """Yield the sheet XML in pieces that each end before a tag, keeping a cell with its formula."""
+    prefix: bytes | None = None
     carry = b""
     for piece in _scan_member(data, info):
-        buffer = carry + piece
+        buffer = carry + piece if carry else piece
+        if prefix is None:
+            match = _ROOT_PREFIX_RE.search(buffer)
+            prefix = (match.group(1) or b"") if match else b""
         # Cut before the last cell start so a formula is always seen with the <c ...> holding it.
-        cut = max(buffer.rfind(b"<c "), buffer.rfind(b":c "))
-        cut = buffer.rfind(b"<", 0, cut + 1) if cut > 0 else -1
+        cut = buffer.rfind(b"<" + prefix + b"c ")
         if cut <= 0:
             carry = buffer
             continue
-        yield buffer[:cut]
-        carry = buffer[cut:]
-    if carry:
-        yield carry
-
-
-def _count_tags(text: bytes, opening: bytes) -> int:
-    """Count elements opened with ``opening`` (e.g. b"<row"), not longer names such as <rowBreaks."""
-    return text.count(opening + b" ") + text.count(opening + b">")
+        head, carry = buffer[:cut], buffer[cut:]
+        if len(formula_cells) < MAX_REPORTED:
+            formula_cells.extend(_formula_cells(head, prefix, MAX_REPORTED - len(formula_cells)))
+        if row_cap is not None:
+            # Also counts a <rowBreaks> element, at most one per sheet.
+            rows += head.count(b"<" + prefix + b"row")
+            if rows > row_cap:
+                raise ExcelFileError(too_many_rows_message(max_rows or 0))
+    if len(formula_cells) < MAX_REPORTED:
+        formula_cells.extend(_formula_cells(carry, prefix or b"", MAX_REPORTED - len(formula_cells)))
+    if formula_cells:
+        raise ExcelFileError(_formula_message(formula_cells))
 
 
 def _formula_cells(text: bytes, prefix: bytes, limit: int) -> list[str]:

@@ -1,0 +1,148 @@
+"""Payment confirmation for bank systems: ``POST /api/v1/bank/confirm``, signed, idempotent.
+
+No user session or token: the bank signs each request with the shared secret BANK_HMAC_SECRET.
+
+    X-Bank-Timestamp: 1767225600                      (Unix seconds, within BANK_SIGNATURE_WINDOW)
+    X-Bank-Signature: hex(HMAC-SHA256(secret, timestamp + "." + raw body))
+
+The timestamp is inside the signed text, so an old request cannot be replayed with a fresh
+header; a repeated confirmation is harmless anyway (idempotent by bank serial number). Body:
+``{"notice_number", "bank_serial", "channel": "bank"|"qiaodu"|"pos", "paid_on": "YYYY-MM-DD",
+"amount": "1234.50"}``. Errors are JSON ``{"message", "problems"}`` with a translated message.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any, Mapping
+
+from flask import current_app, jsonify, request
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.api import BaseApi, expose
+from flask_babel import lazy_gettext as _l
+
+from app.errors import DomainError
+from app.extensions import db
+from app.security.roles import RES_BANK
+from app.services.payments.confirm import VIA_API, confirm
+
+SIGNATURE_HEADER = "X-Bank-Signature"
+TIMESTAMP_HEADER = "X-Bank-Timestamp"
+DEFAULT_WINDOW_SECONDS = 300
+MAX_BODY = 16 * 1024
+
+
+class BadSignature(DomainError):
+    status = 401
+    default_message = _l("The request signature is missing or wrong.")
+
+
+class StaleRequest(DomainError):
+    status = 401
+    default_message = _l("The request timestamp is missing or too far from the server's time.")
+
+
+class NotConfigured(DomainError):
+    status = 503
+    default_message = _l("Bank confirmation is not configured on this server.")
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature a bank sends for ``body`` at ``timestamp`` (also used by tests and tools)."""
+    message = timestamp.encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def verify(config: Mapping[str, Any], headers: Mapping[str, str], body: bytes,
+           now: float | None = None) -> None:
+    """Raise unless the request is signed with the shared secret within the time window."""
+    secret = config.get("BANK_HMAC_SECRET") or ""
+    if not secret:
+        raise NotConfigured()
+    timestamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
+    window = int(config.get("BANK_SIGNATURE_WINDOW", DEFAULT_WINDOW_SECONDS))
+    if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > window:
+        raise StaleRequest()
+    given = (headers.get(SIGNATURE_HEADER) or "").strip().lower()
+    if not hmac.compare_digest(given.encode("ascii", "replace"), sign(secret, timestamp, body).encode()):
+        raise BadSignature()
+
+
+class BankApi(BaseApi):
+    resource_name = "bank"
+    class_permission_name = RES_BANK
+    openapi_spec_tag = "Bank"
+
+    @expose("/confirm", methods=["POST"])
+    def confirm(self) -> Any:
+        """Confirm that a payment notice was paid.
+        ---
+        post:
+          summary: Confirm a payment notice (signed with HMAC-SHA256, idempotent by bank serial)
+          parameters:
+          - in: header
+            name: X-Bank-Timestamp
+            required: true
+            schema: {type: string}
+          - in: header
+            name: X-Bank-Signature
+            required: true
+            schema: {type: string}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [notice_number, bank_serial, channel, paid_on, amount]
+                  properties:
+                    notice_number: {type: string}
+                    bank_serial: {type: string}
+                    channel: {type: string, enum: [bank, qiaodu, pos]}
+                    paid_on: {type: string, format: date}
+                    amount: {type: string}
+          responses:
+            200:
+              description: Paid (``replayed`` is true when this serial had already confirmed it)
+            401:
+              description: Missing or wrong signature, or a stale timestamp
+            404:
+              description: No notice with this number
+            409:
+              description: Already paid with another serial, or the serial paid another notice
+            422:
+              description: Invalid input, a void notice's number, or an amount that differs
+        """
+        try:
+            if (request.content_length or 0) > MAX_BODY:
+                raise BadSignature()
+            body = request.get_data(cache=False)
+            verify(current_app.config, request.headers, body)
+            data = _decode(body)
+            result = confirm(db.session, data.get("notice_number"), data.get("bank_serial"),
+                             data.get("channel"), data.get("paid_on"), data.get("amount"),
+                             None, via=VIA_API)
+        except DomainError as error:
+            db.session.rollback()
+            return jsonify(error.to_dict()), error.status
+        notice = result.notice
+        return jsonify({"notice_number": notice.number, "status": notice.status,
+                        "bank_serial": notice.bank_serial, "amount": f"{notice.total:.2f}",
+                        "paid_on": notice.paid_on.isoformat() if notice.paid_on else None,
+                        "replayed": result.replayed}), 200
+
+
+def _decode(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DomainError(_l("The request body must be a JSON object.")) from exc
+    if not isinstance(data, dict):
+        raise DomainError(_l("The request body must be a JSON object."))
+    return data
+
+
+def register(appbuilder: AppBuilder) -> None:
+    appbuilder.add_api(BankApi)

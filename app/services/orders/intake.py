@@ -1,0 +1,382 @@
+"""Houses coming into an order: 接口获取 from the trading system, or 导入 of the Excel template.
+
+Both paths turn their input into building and house line data, check it against the area, the
+order's lines and other unfinished orders, and then stage everything in one short transaction, or
+nothing (with every problem named by Excel row or trading-system house code). They run as
+background jobs (``app.services.orders.jobs``) and report progress as they go.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.documents.excel import CellError, ExcelFileError, HouseCodes, ImportResult, mark_errors
+from app.documents.excel.house_sheet import (ROOM, SHEET_NAME, consistent_buildings, house_columns,
+                                             inner_area_fits, owner_all_or_none, price_rule,
+                                             unique_houses)
+from app.documents.excel.reader import read_sheet
+from app.errors import Problem
+from app.integrations.trading import TradeProject, TradeProjectHouses, TradingClient
+from app.models.codes import KIND_HOUSE_USE, KIND_ID_TYPE, KIND_SALES_STATUS, KIND_STRUCTURE
+from app.models.order import AREA_COLLECT, BusinessOrder
+from app.models.organisation import Organisation
+from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
+from app.services.accounts import existing_locations
+from app.services.orders import staging, workflow
+from app.services.orders.jobs import JobOutcome, JobRefused, Progress
+from app.services.orders.types import handler_for
+from app.services.orders.types.new_houses import NewHousesHandler, deposit_point
+from app.services.reference import code_map
+from app.services.standards import NoStandard, PriceRequired, StandardBook
+
+IMPORT_SUBFOLDER = "imports"
+LIFT_CODES = ((True, "有"), (False, "无"))
+
+
+@dataclass
+class Incoming:
+    """Buildings and houses about to be staged; ``labels`` name each house for messages."""
+
+    buildings: list[dict[str, Any]]
+    houses: list[dict[str, Any]]
+    labels: list[str]
+    rows: list[int]
+
+
+# ---------------------------------------------------------------- checks shared by both paths
+
+def incoming_problems(session: Session, order: BusinessOrder, incoming: Incoming
+                      ) -> list[tuple[int, str, Any]]:
+    """(index, label, reason) of every incoming house that cannot join the order.
+
+    Refused: houses already in the area or already in this order, listed twice, held by another
+    unfinished order, or without a deposit standard.
+    """
+    handler = handler_for(order.type)
+    if not isinstance(handler, NewHousesHandler):
+        raise TypeError(f"{order.type} orders do not take new houses")
+    area_id = handler.existing_area_id(order)
+    in_area = existing_locations(session, area_id) if area_id else set()
+    in_order = {staging.location(h): seq for seq, h in staging.staged(session, order.id, staging.HOUSE)}
+    elsewhere = {}
+    for problem in handler.open_order_conflicts(session, order, list(enumerate(incoming.houses))):
+        elsewhere[problem.row] = problem.reason
+    floors = {b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)}
+    floors.update({b["name"]: b.get("floors") for b in incoming.buildings})
+    if area_id:
+        for name, count in session.execute(select(Building.name, Building.floors)
+                                           .where(Building.area_id == area_id)):
+            floors[name] = count
+    book = StandardBook.load(session)
+    on = deposit_point(order)
+    seen: dict[tuple, str] = {}
+    result: list[tuple[int, str, Any]] = []
+    for index, data in enumerate(incoming.houses):
+        label = incoming.labels[index]
+        loc = staging.location(data)
+        if loc in in_area:
+            result.append((index, label, _l("This house already exists in the property area.")))
+        elif loc in in_order:
+            result.append((index, label, _l("Already in this order (line %(seq)d).", seq=in_order[loc])))
+        elif loc in seen:
+            result.append((index, label, _l("Listed twice: also at %(other)s.", other=seen[loc])))
+        if index in elsewhere:
+            result.append((index, label, elsewhere[index]))
+        seen.setdefault(loc, label)
+        house = staging.to_house_input(data)
+        try:
+            book.price(house.use_code, house.has_lift, floors.get(house.building_name),
+                       house.building_area, house.price, on)
+        except (NoStandard, PriceRequired) as error:
+            result.append((index, label, error.message))
+    return result
+
+
+def stage(session: Session, order_id: int, user: Any, incoming: Incoming,
+          payload_update: Optional[Callable[[BusinessOrder], None]] = None) -> int:
+    """Write the incoming buildings and houses as lines of the (still editable) order."""
+    try:
+        order = workflow.load_for_update(session, order_id)
+        workflow.check_may(order, "edit", user)
+        area_names: set[str] = set()
+        if order.area_id:
+            area_names = set(session.scalars(select(Building.name)
+                                             .where(Building.area_id == order.area_id)))
+        staged_names = {b["name"] for _s, b in staging.staged(session, order.id, staging.BUILDING)}
+        buildings = staging.merge_buildings(area_names | staged_names, incoming.buildings)
+        used = {h["building"] for h in incoming.houses}
+        rows = [(staging.BUILDING, b) for b in buildings if b["name"] in used]
+        rows += [(staging.HOUSE, h) for h in incoming.houses]
+        staging.insert_lines(session, order.id, rows)
+        if payload_update is not None:
+            payload_update(order)
+        session.commit()
+        return len(incoming.houses)
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------- 接口获取 (trading system)
+
+def _label_to_code(session: Session, kind: str) -> dict[str, str]:
+    return {name: code for code, name in code_map(session, kind).items()}
+
+
+def trade_incoming(session: Session, projects: Sequence[TradeProjectHouses]) -> Incoming:
+    """Buildings and houses of the fetched projects as line data (codes from the code tables)."""
+    structures = _label_to_code(session, KIND_STRUCTURE)
+    uses = _label_to_code(session, KIND_HOUSE_USE)
+    incoming = Incoming([], [], [], [])
+    for detail in projects:
+        for b in detail.buildings:
+            incoming.buildings.append(staging.building_data(
+                name=b.name, structure_code=structures.get(b.structure, "other"),
+                built_ym=b.built_ym, floors=b.floors_above, address=b.address,
+                trade_building_code=b.building_code))
+            for h in b.houses:
+                data = staging.house_data(
+                    building=b.name, unit=h.unit, floor=h.floor, room=h.room_no, address=h.address,
+                    building_area=h.building_area, inner_area=h.inner_area,
+                    use_code=uses.get(h.use, "other"), has_lift=b.has_lift,
+                    sales_status=h.sales_status, price=h.price, trade_house_code=h.house_code,
+                    source=SOURCE_TRADE)
+                incoming.houses.append(data)
+                incoming.labels.append(f"{h.house_code} {staging.location_text(data)}")
+                incoming.rows.append(len(incoming.houses))
+    return incoming
+
+
+def list_trade_projects(session: Session, client: TradingClient, org: Organisation,
+                        query: Optional[str] = None) -> list[dict[str, Any]]:
+    """This developer's projects in the trading system, marked when already collected."""
+    collected: dict[str, str] = {}
+    for name, ids in session.execute(select(PropertyArea.name, PropertyArea.trade_project_ids)
+                                     .where(PropertyArea.org_id == org.id)):
+        for pid in (ids or "").split(","):
+            if pid:
+                collected[pid] = name
+    return [_project_dict(p, collected.get(p.project_id))
+            for p in client.list_projects(org.uscc, query or None)]
+
+
+def _project_dict(project: TradeProject, area_name: Optional[str]) -> dict[str, Any]:
+    return {"project_id": project.project_id, "name": project.name, "address": project.address,
+            "district_code": project.district_code, "presale_permit_no": project.presale_permit_no,
+            "building_count": project.building_count, "house_count": project.house_count,
+            "collected_as": area_name}
+
+
+def fetch_work(order_id: int, user_id: int, project_ids: Sequence[str],
+               client_factory: Callable[[], TradingClient]) -> Callable[[Session, Progress], JobOutcome]:
+    """The background work of 接口获取: fetch each ticked project, check, stage."""
+
+    def work(session: Session, progress: Progress) -> JobOutcome:
+        from app.security.models import PlatformUser
+
+        user = session.get(PlatformUser, user_id)
+        order = session.get(BusinessOrder, order_id)
+        org = session.get(Organisation, order.org_id)
+        already = set((order.payload or {}).get("trade_project_ids") or [])
+        repeated = [pid for pid in project_ids if pid in already]
+        if repeated:
+            raise JobRefused(_l("These projects are already in this order: %(ids)s.",
+                                ids=", ".join(repeated)))
+        total = len(project_ids) + 2
+        fetched: list[TradeProjectHouses] = []
+        with client_factory() as client:
+            for index, pid in enumerate(project_ids):
+                progress(index, total, _("Fetching project %(id)s from the trading system…", id=pid))
+                fetched.append(client.get_project_houses(pid, uscc=org.uscc))
+        incoming = trade_incoming(session, fetched)
+        progress(len(project_ids), total, _("Checking %(n)d houses…", n=len(incoming.houses)))
+        skipped = _skip_known_trade_houses(session, order, incoming)
+        problems = incoming_problems(session, order, incoming)
+        if problems:
+            raise JobRefused(_l("Nothing was added: %(n)d houses cannot join this order.",
+                                n=len(problems)),
+                             [Problem(label, reason) for _i, label, reason in problems])
+        if not incoming.houses:
+            raise JobRefused(_l("Every house of these projects already has an account in the "
+                                "property area."))
+        progress(len(project_ids) + 1, total, _("Saving %(n)d houses…", n=len(incoming.houses)))
+
+        def remember(target: BusinessOrder) -> None:
+            payload = dict(target.payload or {})
+            payload["trade_project_ids"] = sorted(already | set(project_ids))
+            if target.type == AREA_COLLECT:
+                payload["area"] = _prefill_area(payload.get("area") or {}, fetched[0].project)
+            target.payload = payload
+
+        added = stage(session, order_id, user, incoming, remember)
+        message = _("%(n)d houses of %(p)d projects were added.", n=added, p=len(fetched))
+        if skipped:
+            message += " " + _("%(n)d houses already in the property area were left out.", n=skipped)
+        return JobOutcome(message)
+
+    return work
+
+
+def _skip_known_trade_houses(session: Session, order: BusinessOrder, incoming: Incoming) -> int:
+    """For a supplement, drop fetched houses that already have an account in the area."""
+    if not order.area_id:
+        return 0
+    known = set(session.scalars(select(House.trade_house_code).where(
+        House.area_id == order.area_id, House.trade_house_code.is_not(None))))
+    if not known:
+        return 0
+    keep = [i for i, h in enumerate(incoming.houses) if h["trade_house_code"] not in known]
+    skipped = len(incoming.houses) - len(keep)
+    incoming.houses = [incoming.houses[i] for i in keep]
+    incoming.labels = [incoming.labels[i] for i in keep]
+    incoming.rows = [incoming.rows[i] for i in keep]
+    return skipped
+
+
+def _prefill_area(area: dict[str, Any], project: TradeProject) -> dict[str, Any]:
+    """Fill the new area's empty fields from the first fetched project (the user may edit them)."""
+    filled = dict(area)
+    for key, value in (("name", project.name), ("address", project.address),
+                       ("district_code", project.district_code), ("project_name", project.name),
+                       ("presale_permit_no", project.presale_permit_no)):
+        if not filled.get(key):
+            filled[key] = value
+    return filled
+
+
+# ---------------------------------------------------------------- 导入 (Excel template)
+
+def house_codes(session: Session) -> HouseCodes:
+    """The code tables the house sheet offers and accepts."""
+    return HouseCodes(
+        structures=list(code_map(session, KIND_STRUCTURE).items()),
+        uses=list(code_map(session, KIND_HOUSE_USE).items()),
+        lifts=LIFT_CODES,
+        sales_statuses=list(code_map(session, KIND_SALES_STATUS).items()),
+        id_types=list(code_map(session, KIND_ID_TYPE).items()),
+    )
+
+
+def sheet_incoming(rows: Sequence[dict[str, Any]], row_numbers: Sequence[int]) -> Incoming:
+    """Validated sheet rows as line data; rows of one building agree (the reader checked)."""
+    incoming = Incoming([], [], [], list(row_numbers))
+    buildings: dict[str, dict[str, Any]] = {}
+    for number, row in zip(row_numbers, rows):
+        name = row["building_name"]
+        if name not in buildings:
+            buildings[name] = staging.building_data(
+                name=name, structure_code=row.get("structure_code"), built_ym=row.get("built_ym"),
+                floors=row.get("floors"))
+        owners = []
+        if row.get("owner_name"):
+            owners.append({"name": row["owner_name"], "id_type": row["owner_id_type"],
+                           "id_no": row["owner_id_no"], "phone": row.get("owner_phone")})
+        data = staging.house_data(
+            building=name, unit=row.get("unit"), floor=row["floor"], room=row["room"],
+            address=row.get("address"), building_area=row["building_area"],
+            inner_area=row.get("inner_area"), use_code=row["use_code"],
+            has_lift=bool(row["has_lift"]), sales_status=row.get("sales_status"),
+            price=row.get("price"), source=SOURCE_EXCEL, owners=owners)
+        incoming.houses.append(data)
+        incoming.labels.append(_("Row %(row)d (%(where)s)", row=number,
+                                 where=staging.location_text(data)))
+    incoming.buildings = list(buildings.values())
+    return incoming
+
+
+def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError]) -> Optional[str]:
+    """Store the file with its bad cells marked; returns the stored name (None if it failed)."""
+    try:
+        marked = mark_errors(data, filename, errors)
+    except ExcelFileError:
+        return None
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / IMPORT_SUBFOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}.xlsx"
+    (folder / name).write_bytes(marked)
+    os.chmod(folder / name, 0o640)
+    return name
+
+
+def marked_copy_path(name: str) -> Path:
+    if not (len(name) == 37 and name.endswith(".xlsx") and all(c in "0123456789abcdef" for c in name[:32])):
+        raise ValueError("unexpected marked copy name")
+    return Path(current_app.config["UPLOAD_FOLDER"]) / IMPORT_SUBFOLDER / name
+
+
+def import_work(order_id: int, user_id: int, data: bytes, filename: str
+                ) -> Callable[[Session, Progress], JobOutcome]:
+    """The background work of 导入: read and check the sheet, check against the area, stage."""
+
+    def work(session: Session, progress: Progress) -> JobOutcome:
+        from app.security.models import PlatformUser
+
+        user = session.get(PlatformUser, user_id)
+        order = session.get(BusinessOrder, order_id)
+        book = StandardBook.load(session)
+        on = deposit_point(order)
+        floors = _known_floors(session, order)
+
+        def price_required(row: dict[str, Any]) -> bool:
+            return book.needs_price(row["use_code"], bool(row["has_lift"]),
+                                    row.get("floors") or floors.get(row["building_name"]), on)
+
+        progress(0, 3, _("Reading the file…"))
+        result, numbers = read_with_row_numbers(
+            data, house_codes(session), price_required,
+            int(current_app.config.get("IMPORT_MAX_ROWS", 100_000)))
+        if not result.ok:
+            raise JobRefused(
+                _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
+                [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
+                 for e in result.errors],
+                _save_marked_copy(data, filename, result.errors))
+        incoming = sheet_incoming(result.rows, numbers)
+        progress(1, 3, _("Checking %(n)d houses…", n=len(incoming.houses)))
+        problems = incoming_problems(session, order, incoming)
+        if problems:
+            errors = [CellError(SHEET_NAME, incoming.rows[i], ROOM,
+                                incoming.houses[i]["room"], str(reason)) for i, _lab, reason in problems]
+            raise JobRefused(
+                _l("Nothing was imported: %(n)d houses cannot join this order.", n=len(problems)),
+                [Problem(ROOM, reason, row=incoming.rows[i], value=incoming.houses[i]["room"])
+                 for i, _lab, reason in problems],
+                _save_marked_copy(data, filename, errors))
+        progress(2, 3, _("Saving %(n)d houses…", n=len(incoming.houses)))
+        added = stage(session, order_id, user, incoming)
+        return JobOutcome(_("%(n)d houses were imported.", n=added))
+
+    return work
+
+
+def _known_floors(session: Session, order: BusinessOrder) -> dict[str, Optional[int]]:
+    floors = {b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)}
+    if order.area_id:
+        for name, count in session.execute(select(Building.name, Building.floors)
+                                           .where(Building.area_id == order.area_id)):
+            floors[name] = count
+    return floors
+
+
+def read_with_row_numbers(data: bytes, codes: HouseCodes, price_required: Callable[[Any], bool],
+                          max_rows: int) -> tuple[ImportResult, list[int]]:
+    """``read_houses`` plus the Excel row number of each returned row (for naming rows later)."""
+    numbers: list[int] = []
+
+    def capture(rows: Sequence[tuple[int, Any]]) -> list[tuple[int, str, Any]]:
+        numbers.extend(number for number, _row in rows)
+        return []
+
+    result = read_sheet(data, house_columns(codes), max_rows=max_rows,
+                        row_rules=(owner_all_or_none, inner_area_fits, price_rule(price_required)),
+                        file_rules=(consistent_buildings, unique_houses, capture))
+    return result, numbers

@@ -1,0 +1,136 @@
+"""Long work on an order (importing a big sheet, fetching a 2,000-house project) off the request.
+
+The request creates an ``OrderJob`` row and returns its id at once; the work runs in a thread of
+the same process with its own session and reports progress by updating the job row on a separate
+connection, so the page's polls (from any worker) see it. The work writes its result in one short
+transaction at its end; until then it only reads, which keeps the progress updates from waiting on
+its locks. With ``ORDER_JOBS_INLINE`` set (tests, scripts) the work runs inside the request.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from flask import Flask, current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, DomainError, Problem
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.order import JOB_DONE, JOB_FAILED, JOB_RUNNING, BusinessOrder, OrderJob
+
+log = logging.getLogger(__name__)
+MAX_STORED_PROBLEMS = 500
+#: A job still "running" after this long died with its process (a restart): it no longer blocks.
+STALE_MINUTES = 30
+
+
+@dataclass
+class JobOutcome:
+    message: str
+    problems: list[Problem] = field(default_factory=list)
+    result_name: Optional[str] = None
+
+
+class JobRefused(DomainError):
+    """The work found problems and stored nothing; ``result_name`` is a marked copy, if any."""
+
+    status = 422
+    default_message = _l("Nothing was stored.")
+
+    def __init__(self, message: Any = None, problems: Any = None,
+                 result_name: Optional[str] = None) -> None:
+        super().__init__(message, problems)
+        self.result_name = result_name
+
+
+#: The work: (session, progress) -> outcome; raise a DomainError to fail the job with its message.
+Work = Callable[[Session, "Progress"], JobOutcome]
+
+
+class Progress:
+    """Writes ``done`` / ``total`` / ``message`` to the job row, committed on its own connection."""
+
+    def __init__(self, app: Flask, job_id: int) -> None:
+        self.app = app
+        self.job_id = job_id
+
+    def __call__(self, done: int, total: int, message: Any = "") -> None:
+        with db.engine.begin() as conn:
+            conn.execute(update(OrderJob).where(OrderJob.id == self.job_id)
+                         .values(done=done, total=total, message=str(message)))
+
+
+def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Work) -> OrderJob:
+    """Record the job, then run ``work`` in the background (or inline when configured).
+
+    One job per order at a time: two imports racing each other would both pass their checks.
+    """
+    recent = utcnow() - dt.timedelta(minutes=STALE_MINUTES)
+    busy = session.scalar(select(OrderJob.id).where(OrderJob.order_id == order.id,
+                                                    OrderJob.state == JOB_RUNNING,
+                                                    OrderJob.created_at > recent))
+    if busy is not None:
+        raise Conflict(_l("Another import or fetch for this order is still running; wait until "
+                          "it has finished."))
+    job = OrderJob(org_id=order.org_id, order_id=order.id, user_id=user.id, kind=kind,
+                   state=JOB_RUNNING, done=0, total=0)
+    session.add(job)
+    session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    locale = str(get_locale() or app.config.get("BABEL_DEFAULT_LOCALE", "zh"))
+    if app.config.get("ORDER_JOBS_INLINE"):
+        _execute(app, job.id, work, session)
+        session.refresh(job)
+        return job
+    thread = threading.Thread(target=_thread, args=(app, job.id, work, locale),
+                              name=f"order-job-{job.id}", daemon=True)
+    thread.start()
+    return job
+
+
+def _thread(app: Flask, job_id: int, work: Work, locale: str) -> None:
+    with app.app_context():
+        try:
+            with force_locale(locale):
+                _execute(app, job_id, work, db.session)
+        finally:
+            db.session.remove()
+
+
+def _execute(app: Flask, job_id: int, work: Work, session: Session) -> None:
+    try:
+        outcome = work(session, Progress(app, job_id))
+        _finish(job_id, JOB_DONE, outcome.message, outcome.problems, outcome.result_name)
+    except DomainError as error:
+        session.rollback()
+        _finish(job_id, JOB_FAILED, str(error.message), error.problems,
+                getattr(error, "result_name", None))
+    except Exception:  # noqa: BLE001 - a background thread has nobody else to tell
+        session.rollback()
+        log.exception("order job %s failed", job_id)
+        _finish(job_id, JOB_FAILED, str(_l("The operation failed unexpectedly. Please try again.")),
+                [], None)
+
+
+def _finish(job_id: int, state: str, message: str, problems: list[Problem],
+            result_name: Optional[str]) -> None:
+    stored = [p.to_dict() for p in problems[:MAX_STORED_PROBLEMS]]
+    with db.engine.begin() as conn:
+        conn.execute(update(OrderJob).where(OrderJob.id == job_id).values(
+            state=state, message=message, problems=stored or None, result_name=result_name,
+            finished_at=utcnow()))
+
+
+def job_status(job: OrderJob) -> dict[str, Any]:
+    """What the page's progress poll gets back."""
+    return {"id": job.id, "kind": job.kind, "state": job.state, "done": job.done,
+            "total": job.total, "message": job.message or "", "problems": job.problems or [],
+            "problem_count": len(job.problems or []), "has_marked_copy": bool(job.result_name),
+            "order_id": job.order_id}

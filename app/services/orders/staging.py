@@ -1,0 +1,158 @@
+"""Staged houses and buildings: order lines whose ``after`` holds the data of what will be created.
+
+A draft's houses live as ``OrderLine(action="add", target="house", after={...})`` rows, so the
+review shows every business's lines the same way (before / after). The ``after`` dicts are JSON:
+decimals as text, booleans as booleans. Lines are written with one bulk INSERT and read back as
+plain tuples, so an order of ten thousand houses stays fast.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable, Optional, Sequence
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from app.models.order import OrderLine
+from app.services.accounts import BuildingInput, HouseInput, OwnerInput
+
+ADD = "add"
+HOUSE = "house"
+BUILDING = "building"
+
+Location = tuple[str, str, int, str]
+
+HOUSE_KEYS = ("building", "unit", "floor", "room", "address", "building_area", "inner_area",
+              "use_code", "has_lift", "sales_status", "price", "trade_house_code", "source", "owners")
+BUILDING_KEYS = ("name", "structure_code", "built_ym", "floors", "address", "trade_building_code")
+
+
+def _text(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _decimal_text(value: Any) -> Optional[str]:
+    return None if value is None or value == "" else f"{Decimal(str(value)):.2f}"
+
+
+def house_data(*, building: str, floor: int, room: str, building_area: Any, use_code: str,
+               has_lift: bool, source: str, unit: Optional[str] = None,
+               address: Optional[str] = None, inner_area: Any = None,
+               sales_status: Optional[str] = None, price: Any = None,
+               trade_house_code: Optional[str] = None,
+               owners: Sequence[dict[str, Optional[str]]] = ()) -> dict[str, Any]:
+    """The ``after`` of a staged house line."""
+    return {
+        "building": str(building).strip(), "unit": _text(unit) or "", "floor": int(floor),
+        "room": str(room).strip(), "address": _text(address),
+        "building_area": _decimal_text(building_area), "inner_area": _decimal_text(inner_area),
+        "use_code": use_code, "has_lift": bool(has_lift), "sales_status": sales_status or "未售",
+        "price": _decimal_text(price), "trade_house_code": _text(trade_house_code),
+        "source": source, "owners": [dict(o) for o in owners],
+    }
+
+
+def building_data(*, name: str, structure_code: Optional[str] = None,
+                  built_ym: Optional[str] = None, floors: Optional[int] = None,
+                  address: Optional[str] = None,
+                  trade_building_code: Optional[str] = None) -> dict[str, Any]:
+    """The ``after`` of a staged building line (a building the order creates)."""
+    return {"name": str(name).strip(), "structure_code": structure_code, "built_ym": built_ym,
+            "floors": int(floors) if floors is not None else None, "address": _text(address),
+            "trade_building_code": _text(trade_building_code)}
+
+
+def location(data: dict[str, Any]) -> Location:
+    """Building, unit, floor and room: what makes a house the same house within an area."""
+    return (data["building"], data.get("unit") or "", int(data["floor"]), data["room"])
+
+
+def location_text(data: dict[str, Any]) -> str:
+    unit = data.get("unit") or ""
+    return " ".join(p for p in (data["building"], unit and f"{unit}单元", f"{data['floor']}层",
+                                data["room"]) if p)
+
+
+def to_house_input(data: dict[str, Any], origin: str = "") -> HouseInput:
+    return HouseInput(
+        building_name=data["building"], unit=data.get("unit") or "", floor=int(data["floor"]),
+        room=data["room"], address=data.get("address"),
+        building_area=Decimal(data["building_area"]),
+        inner_area=Decimal(data["inner_area"]) if data.get("inner_area") else None,
+        use_code=data["use_code"], has_lift=bool(data["has_lift"]),
+        sales_status=data.get("sales_status") or "未售",
+        price=Decimal(data["price"]) if data.get("price") else None,
+        trade_house_code=data.get("trade_house_code"),
+        owners=[OwnerInput(name=o["name"], id_type=o["id_type"], id_no=o["id_no"],
+                           phone=o.get("phone")) for o in data.get("owners") or []],
+        origin=origin,
+    )
+
+
+def to_building_input(data: dict[str, Any]) -> BuildingInput:
+    return BuildingInput(name=data["name"], structure_code=data.get("structure_code"),
+                         built_ym=data.get("built_ym"), floors=data.get("floors"),
+                         address=data.get("address"),
+                         trade_building_code=data.get("trade_building_code"))
+
+
+# ---------------------------------------------------------------- reading and writing lines
+
+def staged(session: Session, order_id: int, target: str) -> list[tuple[int, dict[str, Any]]]:
+    """(seq, after) of the order's ``add`` lines of ``target``, in order."""
+    rows = session.execute(
+        select(OrderLine.seq, OrderLine.after)
+        .where(OrderLine.order_id == order_id, OrderLine.target == target,
+               OrderLine.action == ADD)
+        .order_by(OrderLine.seq))
+    return [(seq, after) for seq, after in rows]
+
+
+def count_lines(session: Session, order_id: int, target: Optional[str] = None) -> int:
+    query = select(func.count(OrderLine.id)).where(OrderLine.order_id == order_id)
+    if target:
+        query = query.where(OrderLine.target == target)
+    return session.scalar(query) or 0
+
+
+def insert_lines(session: Session, order_id: int,
+                 rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    """Append ``(target, after)`` add-lines after the order's last line; one INSERT for all."""
+    start = session.scalar(select(func.max(OrderLine.seq)).where(OrderLine.order_id == order_id)) or 0
+    values = [{"order_id": order_id, "seq": start + i, "action": ADD, "target": target,
+               "after": after} for i, (target, after) in enumerate(rows, start=1)]
+    if values:
+        session.execute(insert(OrderLine), values)
+    return len(values)
+
+
+def delete_lines(session: Session, order_id: int, seqs: Optional[Iterable[int]] = None) -> int:
+    """Remove the given lines (all lines when ``seqs`` is None); buildings left without houses go too."""
+    query = delete(OrderLine).where(OrderLine.order_id == order_id)
+    if seqs is not None:
+        wanted = sorted({int(s) for s in seqs})
+        if not wanted:
+            return 0
+        query = query.where(OrderLine.seq.in_(wanted))
+    removed = session.execute(query.execution_options(synchronize_session=False)).rowcount or 0
+    used = {h["building"] for _seq, h in staged(session, order_id, HOUSE)}
+    orphans = [seq for seq, b in staged(session, order_id, BUILDING) if b["name"] not in used]
+    if orphans:
+        session.execute(delete(OrderLine).where(OrderLine.order_id == order_id,
+                                                OrderLine.seq.in_(orphans))
+                        .execution_options(synchronize_session=False))
+    return removed
+
+
+def merge_buildings(existing: Iterable[str], new: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The building lines still to add: ``new`` minus names already staged or in the area."""
+    known = set(existing)
+    result = []
+    for data in new:
+        if data["name"] not in known:
+            known.add(data["name"])
+            result.append(data)
+    return result

@@ -1,0 +1,135 @@
+"""物业区域采集 (§1.3.1): a new property area with its buildings and houses, all accounts opened."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.validators import validate_phone
+from app.errors import Problem
+from app.models.codes import KIND_DISTRICT
+from app.models.order import AREA_COLLECT, BusinessOrder
+from app.models.property import PropertyArea
+from app.services.accounts import area_code
+from app.services.orders.types.base import register_handler
+from app.services.orders.types.new_houses import NewHousesHandler
+from app.services.reference import code_map
+
+#: Fields of the new area kept in ``order.payload["area"]``: key → (label, max length, required).
+AREA_FIELDS: dict[str, tuple[Any, int, bool]] = {
+    "name": (_l("Property area name"), 100, True),
+    "district_code": (_l("District"), 6, True),
+    "address": (_l("Address"), 200, True),
+    "project_name": (_l("Project name"), 100, False),
+    "presale_permit_no": (_l("Pre-sale permit number"), 60, False),
+    "land_use_cert_no": (_l("Land use certificate number"), 60, False),
+    "planned_households": (_l("Planned households"), 9, False),
+    "total_building_area": (_l("Total floor area (m²)"), 14, False),
+    "contact": (_l("Contact person"), 50, False),
+    "contact_phone": (_l("Contact phone"), 20, False),
+}
+
+
+def area_data(order: BusinessOrder) -> dict[str, Any]:
+    return dict((order.payload or {}).get("area") or {})
+
+
+class AreaCollectHandler(NewHousesHandler):
+    type = AREA_COLLECT
+    code = "CJ"
+    title = _l("Property area collection")
+    form_title = _l("Property Area Collection Application Form")
+
+    def area_name(self, order: BusinessOrder) -> str:
+        if order.area is not None:
+            return order.area.name
+        return area_data(order).get("name") or ""
+
+    def header_problems(self, session: Session, order: BusinessOrder, required: bool
+                        ) -> list[Problem]:
+        problems = area_problems(session, order, required)
+        return problems + super().header_problems(session, order, required)
+
+    def existing_area_id(self, order: BusinessOrder) -> Optional[int]:
+        return None
+
+    def target_area(self, session: Session, order: BusinessOrder, user: Any) -> PropertyArea:
+        data = area_data(order)
+        area = PropertyArea(
+            org_id=order.org_id, code="pending", name=data["name"].strip(),
+            district_code=data["district_code"], address=data["address"].strip(),
+            project_name=data.get("project_name") or None,
+            presale_permit_no=data.get("presale_permit_no") or None,
+            land_use_cert_no=data.get("land_use_cert_no") or None,
+            planned_households=int(data["planned_households"]) if data.get("planned_households") else None,
+            total_building_area=Decimal(data["total_building_area"]) if data.get("total_building_area") else None,
+            contact=data.get("contact") or None, contact_phone=data.get("contact_phone") or None,
+            trade_project_ids=",".join((order.payload or {}).get("trade_project_ids") or []) or None,
+        )
+        session.add(area)
+        session.flush()
+        area.code = area_code(area)
+        order.area_id = area.id
+        return area
+
+
+def area_problems(session: Session, order: BusinessOrder, required: bool) -> list[Problem]:
+    """The new area's fields: required ones on submit, formats always, the name unique."""
+    from app.services.orders.workflow import LOCKING
+
+    data = area_data(order)
+    problems: list[Problem] = []
+    for key, (label, length, needed) in AREA_FIELDS.items():
+        value = str(data.get(key) or "").strip()
+        if not value:
+            if needed and required:
+                problems.append(Problem(f"area.{key}", _l("%(field)s is required.", field=label)))
+            continue
+        if len(value) > length:
+            problems.append(Problem(f"area.{key}", _l("%(field)s must be at most %(n)d characters.",
+                                                      field=label, n=length)))
+    if data.get("district_code") and data["district_code"] not in code_map(session, KIND_DISTRICT):
+        problems.append(Problem("area.district_code", _l("Choose a district of Jiangmen.")))
+    if data.get("contact_phone"):
+        message = validate_phone(data["contact_phone"])
+        if message:
+            problems.append(Problem("area.contact_phone", message))
+    problems += _number_problems(data)
+    name = str(data.get("name") or "").strip()
+    if name:
+        exists = session.scalar(select(PropertyArea.id).where(PropertyArea.org_id == order.org_id,
+                                                              PropertyArea.name == name))
+        if exists:
+            problems.append(Problem("area.name", _l("Your organisation already has a property area "
+                                                    "named %(name)s.", name=name)))
+        others = session.execute(select(BusinessOrder.number, BusinessOrder.payload).where(
+            BusinessOrder.org_id == order.org_id, BusinessOrder.type == AREA_COLLECT,
+            BusinessOrder.id != order.id, BusinessOrder.status.in_(LOCKING)))
+        for number, payload in others:
+            if str(((payload or {}).get("area") or {}).get("name") or "").strip() == name:
+                problems.append(Problem("area.name", _l(
+                    "Unfinished order %(number)s already collects a property area named %(name)s.",
+                    number=number, name=name)))
+    return problems
+
+
+def _number_problems(data: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    households = data.get("planned_households")
+    if households not in (None, ""):
+        if not str(households).isdigit():
+            problems.append(Problem("area.planned_households", _l("Must be a whole number.")))
+    total = data.get("total_building_area")
+    if total not in (None, ""):
+        try:
+            if Decimal(str(total)) < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(Problem("area.total_building_area", _l("Must be a number.")))
+    return problems
+
+
+register_handler(AreaCollectHandler())

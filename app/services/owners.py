@@ -1,0 +1,95 @@
+"""Owners (业主) of a house, as the 业主交款列表 dialog edits them (§1.4.2).
+
+Every field is required there (name, ID type, ID number, phone) and validated; the whole list of
+a house is replaced at once, audited with before and after.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from app.domain.validators import (ID_TYPES, normalise_id_number, normalise_phone, normalise_text,
+                                   validate_id_number, validate_person_name, validate_phone)
+from app.errors import InvalidTransition, Problem, ValidationFailed
+from app.models.property import HOUSE_OPEN, House, Owner
+from app.services.audit import record
+
+MAX_OWNERS = 20
+
+
+@dataclass(frozen=True)
+class OwnerData:
+    """One owner as entered: every field already normalised."""
+
+    name: str
+    id_type: str
+    id_no: str
+    phone: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "id_type": self.id_type, "id_no": self.id_no, "phone": self.phone}
+
+
+def owner_dict(owner: Owner) -> dict[str, Any]:
+    return {"id": owner.id, "name": owner.name, "id_type": owner.id_type, "id_no": owner.id_no,
+            "phone": owner.phone or ""}
+
+
+def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
+    """Normalise and validate a list of owners; every problem is reported as "row.field"."""
+    problems: list[Problem] = []
+    owners: list[OwnerData] = []
+    seen: dict[tuple[str, str], int] = {}
+    items = list(items)
+    if not items:
+        raise ValidationFailed(_l("Enter at least one owner."))
+    if len(items) > MAX_OWNERS:
+        raise ValidationFailed(_l("A house can have at most %(n)d owners.", n=MAX_OWNERS))
+    for row, item in enumerate(items, start=1):
+        name = normalise_text(item.get("name"))
+        id_type = normalise_text(item.get("id_type"))
+        id_no = normalise_id_number(item.get("id_no"))
+        phone = normalise_phone(item.get("phone"))
+        checks = [("name", validate_person_name(name)),
+                  ("id_type", None if id_type in ID_TYPES else _l("Choose the ID type.")),
+                  ("phone", validate_phone(phone))]
+        if id_type in ID_TYPES:
+            checks.append(("id_no", validate_id_number(id_type, id_no)))
+        elif not id_no:
+            checks.append(("id_no", _l("ID number is required.")))
+        for field, message in checks:
+            if message is not None:
+                problems.append(Problem(field, message, row=row, value=item.get(field) or None))
+        key = (id_type, id_no)
+        if id_no and key in seen:
+            problems.append(Problem("id_no", _l("The same person is listed twice (row %(other)d).",
+                                                other=seen[key]), row=row))
+        seen.setdefault(key, row)
+        owners.append(OwnerData(name, id_type, id_no, phone))
+    if problems:
+        raise ValidationFailed(problems=problems)
+    return owners
+
+
+def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, Any]], *,
+                   user_id: Optional[int]) -> House:
+    """Replace the owners of ``house`` with ``items`` (validated first; commits)."""
+    owners = parse_owners(items)
+    if house.status != HOUSE_OPEN:
+        raise InvalidTransition(_l("The house account is cancelled or closed."))
+    if house.locked_by_order_id:
+        raise InvalidTransition(_l("The house is held by an unfinished business order."))
+    before = [owner_dict(o) for o in house.owners]
+    house.owners = [Owner(org_id=house.org_id, seq=i, name=o.name, id_type=o.id_type,
+                          id_no=o.id_no, phone=o.phone) for i, o in enumerate(owners, start=1)]
+    record(session, "house.owners", "House", house.id, user_id=user_id, org_id=house.org_id,
+           detail={"before": before, "after": [o.as_dict() for o in owners]})
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return house

@@ -1,0 +1,477 @@
+"""交款通知单: numbers, and the three ways of issuing notices (§1.4.1–§1.4.3), reissue and void.
+
+A house is on at most one unpaid notice: issuing a notice for a house voids every unpaid notice
+that holds it, inside the same transaction, with the houses locked (``SELECT … FOR UPDATE`` on
+PostgreSQL) so two people printing at once cannot both leave a payable notice behind.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Mapping, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.money import quantize_money
+from app.domain.numbering import notice_number
+from app.errors import Conflict, InvalidTransition, Problem, ValidationFailed
+from app.models.base import ZERO, utcnow
+from app.models.payment import (NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, PAY_FIRST, PAY_OTHER,
+                                PAY_RENEW, PAY_TOPUP, PAYER_DEVELOPER, PAYER_OWNER, Notice,
+                                NoticeLine, NoticeSequence)
+from app.models.property import HOUSE_OPEN, Building, House, PropertyArea
+from app.services.audit import record
+from app.services.ledger import Balance, balances, outstanding
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+PAYMENT_TYPES = (PAY_FIRST, PAY_TOPUP, PAY_RENEW, PAY_OTHER)
+PAYMENT_TYPE_LABELS = {
+    PAY_FIRST: _l("First deposit"),
+    PAY_TOPUP: _l("Top-up"),
+    PAY_RENEW: _l("Replenishment"),
+    PAY_OTHER: _l("Other payment"),
+}
+MAX_NOTICE_AMOUNT = Decimal("99999999.99")
+MAX_HOUSES = 5000
+_CHUNK = 900
+
+
+def local_today() -> dt.date:
+    """Today in Jiangmen: notice numbers and dates follow the local calendar, not UTC."""
+    return dt.datetime.now(LOCAL_ZONE).date()
+
+
+def allocate_notice_numbers(session: Session, day: dt.date, count: int) -> list[str]:
+    """Take ``count`` consecutive numbers of ``day`` from its sequence row (no commit).
+
+    The UPDATE locks the day's row until the caller's transaction ends, so concurrent issuers
+    wait for each other instead of taking the same number; the first issuer of a day inserts the
+    row, and a racing second insert falls back to the UPDATE.
+    """
+    if count < 1:
+        return []
+    last: Optional[int] = None
+    for _attempt in range(3):
+        bumped = session.execute(
+            update(NoticeSequence).where(NoticeSequence.day == day)
+            .values(last=NoticeSequence.last + count)
+            .execution_options(synchronize_session=False))
+        if bumped.rowcount:
+            last = session.scalar(select(NoticeSequence.last).where(NoticeSequence.day == day))
+            break
+        try:
+            with session.begin_nested():
+                session.add(NoticeSequence(day=day, last=count))
+            last = count
+            break
+        except IntegrityError:
+            continue
+    if last is None:
+        raise Conflict()
+    if last > 999_999:
+        raise Conflict(_l("No more notice numbers can be issued today."))
+    return [notice_number(day, seq) for seq in range(last - count + 1, last + 1)]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A house left off a notice, and why."""
+
+    house_id: int
+    house_code: str
+    location: str
+    reason: str
+
+
+@dataclass
+class IssueResult:
+    """What one print request did: the notices created, the notices it voided, houses left off."""
+
+    notices: list[Notice] = field(default_factory=list)
+    voided: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def notice_ids(self) -> list[int]:
+        return [n.id for n in self.notices]
+
+
+@dataclass
+class BuildingPreview:
+    """One building before its batch notice is printed (§1.4.1 warning dialog)."""
+
+    building_id: int
+    name: str
+    unpaid_houses: int
+    total: Decimal
+    without_contract: list[dict[str, str]]
+    skipped: list[Skipped]
+
+
+def location_text(building_name: str, unit: str, room: str) -> str:
+    """A house's place as printed: building, unit, room."""
+    if unit:
+        return str(_l("%(building)s unit %(unit)s room %(room)s", building=building_name,
+                       unit=unit, room=room))
+    return str(_l("%(building)s room %(room)s", building=building_name, room=room))
+
+
+def house_location(house: House) -> str:
+    return location_text(house.building.name, house.unit, house.room)
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+def _lock_houses(session: Session, house_ids: Sequence[int]) -> dict[int, House]:
+    """Load and lock the houses, in id order so two issuers never deadlock.
+
+    ``FOR NO KEY UPDATE``: issuers exclude each other, but a confirmation inserting ledger rows
+    (whose foreign keys take KEY SHARE on the house) is not blocked, so it can finish and release
+    the notice an issuer is waiting for.
+    """
+    found: dict[int, House] = {}
+    ids = sorted(set(house_ids))
+    for start in range(0, len(ids), _CHUNK):
+        query = (select(House).where(House.id.in_(ids[start:start + _CHUNK])).order_by(House.id)
+                 .with_for_update(of=House, key_share=True)
+                 .execution_options(populate_existing=True))
+        found.update((h.id, h) for h in session.scalars(query))
+    return found
+
+
+def _building_house_ids(session: Session, building_ids: Sequence[int]) -> list[int]:
+    return list(session.scalars(select(House.id).where(House.building_id.in_(list(building_ids)))
+                                .order_by(House.id)))
+
+
+def _check_buildings(session: Session, area: PropertyArea,
+                     building_ids: Iterable[int]) -> list[Building]:
+    ids = sorted({int(b) for b in building_ids})
+    if not ids:
+        raise ValidationFailed(_l("Choose at least one building."))
+    found = {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(ids)))}
+    problems = [Problem("buildings", _l("Building %(id)s is not in this property area.", id=i))
+                for i in ids if i not in found or found[i].area_id != area.id]
+    if problems:
+        raise ValidationFailed(problems=problems)
+    return [found[i] for i in ids]
+
+
+def _unavailable_reason(house: House) -> Optional[str]:
+    """Why a house cannot be on a notice at all, or None."""
+    if house.status != HOUSE_OPEN:
+        return str(_l("The house account is cancelled or closed."))
+    if house.locked_by_order_id:
+        return str(_l("The house is held by an unfinished business order."))
+    return None
+
+
+def _skip(house: House, reason: str) -> Skipped:
+    return Skipped(house.id, house.code, house_location(house), reason)
+
+
+def preview_buildings(session: Session, area: PropertyArea,
+                      building_ids: Iterable[int]) -> list[BuildingPreview]:
+    """Per building: the unpaid houses and total a batch notice would carry, the houses on it
+    without a bound contract (those will need manual filing), and the houses it would leave off."""
+    previews = []
+    for building in _check_buildings(session, area, building_ids):
+        houses = list(session.scalars(select(House).where(House.building_id == building.id)
+                                      .order_by(House.unit, House.floor, House.room)))
+        money = balances(session, [h.id for h in houses])
+        total, count, without, skipped = ZERO, 0, [], []
+        for house in houses:
+            due = outstanding(house.amount_due, money[house.id].paid)
+            if due <= ZERO:
+                continue
+            reason = _unavailable_reason(house)
+            if reason:
+                if house.status == HOUSE_OPEN:
+                    skipped.append(_skip(house, reason))
+                continue
+            count += 1
+            total += due
+            if not house.contract_no:
+                without.append({"code": house.code, "location": house_location(house)})
+        previews.append(BuildingPreview(building.id, building.name, count, quantize_money(total),
+                                        without, skipped))
+    return previews
+
+
+# ---------------------------------------------------------------------------------------- writing
+
+@dataclass
+class _Draft:
+    """A notice about to be created."""
+
+    building: Optional[Building]
+    payer_type: str
+    payer_name: str
+    payer_id_no: Optional[str]
+    payers: Optional[list[dict[str, str]]]
+    lines: list[tuple[House, Decimal]]
+
+
+def _void_unpaid_holding(session: Session, house_ids: Sequence[int], *, reason: str,
+                         user_id: Optional[int]) -> list[Notice]:
+    """Void every unpaid notice that holds one of the houses; returns them (locked first)."""
+    voided: dict[int, Notice] = {}
+    ids = sorted(set(house_ids))
+    for start in range(0, len(ids), _CHUNK):
+        holding = select(NoticeLine.notice_id).where(NoticeLine.house_id.in_(ids[start:start + _CHUNK]))
+        query = (select(Notice).where(Notice.id.in_(holding), Notice.status == NOTICE_UNPAID)
+                 .order_by(Notice.id).with_for_update(of=Notice)
+                 .execution_options(populate_existing=True))
+        for notice in session.scalars(query):
+            if notice.status == NOTICE_UNPAID and notice.id not in voided:
+                _mark_void(notice, reason)
+                voided[notice.id] = notice
+    for notice in voided.values():
+        record(session, "notice.void", "Notice", notice.id, user_id=user_id, org_id=notice.org_id,
+               detail={"number": notice.number, "reason": reason})
+    return list(voided.values())
+
+
+def _mark_void(notice: Notice, reason: str) -> None:
+    notice.status = NOTICE_VOID
+    notice.voided_at = utcnow()
+    notice.void_reason = reason[:200]
+
+
+def _create(session: Session, area: PropertyArea, payment_type: str, drafts: list[_Draft], *,
+            user_id: Optional[int]) -> list[Notice]:
+    numbers = allocate_notice_numbers(session, local_today(), len(drafts))
+    notices = []
+    for number, draft in zip(numbers, drafts):
+        total = quantize_money(sum((amount for _h, amount in draft.lines), ZERO))
+        notice = Notice(org_id=area.org_id, number=number, area_id=area.id,
+                        building_id=draft.building.id if draft.building else None,
+                        payer_type=draft.payer_type, payer_name=draft.payer_name[:100],
+                        payer_id_no=draft.payer_id_no, payers=draft.payers,
+                        payment_type=payment_type, total=total, status=NOTICE_UNPAID,
+                        created_by_id=user_id, created_at=utcnow())
+        notice.lines = [NoticeLine(org_id=area.org_id, house_id=house.id, amount=amount)
+                        for house, amount in draft.lines]
+        session.add(notice)
+        notices.append(notice)
+    session.flush()
+    for notice in notices:
+        record(session, "notice.issue", "Notice", notice.id, user_id=user_id, org_id=notice.org_id,
+               detail={"number": notice.number, "total": str(notice.total),
+                       "houses": len(notice.lines), "payment_type": payment_type})
+    return notices
+
+
+def _issue(session: Session, area: PropertyArea, payment_type: str, drafts: list[_Draft],
+           skipped: list[Skipped], *, user_id: Optional[int],
+           money: Optional[Mapping[int, Balance]] = None) -> IssueResult:
+    """Void what the new notices replace, create them, commit; a lost race becomes Conflict."""
+    if not drafts:
+        session.rollback()
+        problems = [Problem(s.house_code, s.reason) for s in skipped]
+        raise ValidationFailed(_l("No house on the selection has anything to pay."), problems)
+    house_ids = [house.id for draft in drafts for house, _amount in draft.lines]
+    before = balances(session, house_ids) if money is None else money
+    try:
+        voided = _void_unpaid_holding(session, house_ids, user_id=user_id,
+                                      reason=str(_l("Printed again")))
+        # A confirmation that committed while we waited for its notice changed what is due.
+        if balances(session, house_ids) != {i: before[i] for i in house_ids}:
+            raise StaleDataError("a payment was confirmed meanwhile")
+        notices = _create(session, area, payment_type, drafts, user_id=user_id)
+        replacement = {line.house_id: n.id for n in notices for line in n.lines}
+        for old in voided:
+            old.replaced_by_id = next((replacement[line.house_id] for line in old.lines
+                                       if line.house_id in replacement), None)
+        session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        raise Conflict() from exc
+    return IssueResult(notices, [n.number for n in voided], skipped)
+
+
+def _developer_draft(area: PropertyArea, building: Optional[Building],
+                     lines: list[tuple[House, Decimal]]) -> _Draft:
+    org = area.organisation
+    return _Draft(building, PAYER_DEVELOPER, org.name, org.uscc, None, lines)
+
+
+def issue_building_notices(session: Session, area: PropertyArea, building_ids: Iterable[int], *,
+                           user_id: Optional[int]) -> IssueResult:
+    """开发建设单位批量交款 (§1.4.1): one notice per building for its unpaid houses, payer the
+    developer. Houses held by an order are left off and reported."""
+    buildings = _check_buildings(session, area, building_ids)
+    houses = _lock_houses(session, _building_house_ids(session, [b.id for b in buildings]))
+    money = balances(session, houses.keys())
+    drafts, skipped = [], []
+    for building in buildings:
+        lines = []
+        for house in sorted((h for h in houses.values() if h.building_id == building.id),
+                            key=lambda h: (h.unit, h.floor, h.room)):
+            due = outstanding(house.amount_due, money[house.id].paid)
+            if due <= ZERO or house.status != HOUSE_OPEN:
+                continue
+            reason = _unavailable_reason(house)
+            if reason:
+                skipped.append(_skip(house, reason))
+                continue
+            lines.append((house, due))
+        if lines:
+            drafts.append(_developer_draft(area, building, lines))
+    return _issue(session, area, PAY_FIRST, drafts, skipped, user_id=user_id, money=money)
+
+
+def _picked_houses(session: Session, area: PropertyArea, house_ids: Iterable[int]
+                   ) -> tuple[dict[int, House], dict[int, Balance]]:
+    ids = sorted({int(h) for h in house_ids})
+    if not ids:
+        raise ValidationFailed(_l("Choose at least one house."))
+    if len(ids) > MAX_HOUSES:
+        raise ValidationFailed(_l("Choose at most %(n)d houses at a time.", n=MAX_HOUSES))
+    houses = _lock_houses(session, ids)
+    problems = [Problem("houses", _l("House %(id)s is not in this property area.", id=i))
+                for i in ids if i not in houses or houses[i].area_id != area.id]
+    if problems:
+        session.rollback()
+        raise ValidationFailed(problems=problems)
+    return houses, balances(session, ids)
+
+
+def _owner_payers(house: House) -> list[dict[str, str]]:
+    return [{"name": o.name, "id_type": o.id_type, "id_no": o.id_no, "phone": o.phone or ""}
+            for o in house.owners]
+
+
+def issue_owner_notices(session: Session, area: PropertyArea, house_ids: Iterable[int], *,
+                        user_id: Optional[int]) -> IssueResult:
+    """代打交款通知单 (§1.4.2): one notice per house, its owners as payers."""
+    houses, money = _picked_houses(session, area, house_ids)
+    problems, drafts = [], []
+    for house in sorted(houses.values(), key=lambda h: (h.building_id, h.unit, h.floor, h.room)):
+        where = house.code
+        reason = _unavailable_reason(house)
+        due = outstanding(house.amount_due, money[house.id].paid)
+        if reason:
+            problems.append(Problem(where, reason))
+        elif due <= ZERO:
+            problems.append(Problem(where, _l("The amount due is paid in full.")))
+        elif not house.owners:
+            problems.append(Problem(where, _l("The house has no owner: add its owners first.")))
+        else:
+            payers = _owner_payers(house)
+            drafts.append(_Draft(house.building, PAYER_OWNER, "、".join(p["name"] for p in payers),
+                                 payers[0]["id_no"], payers, [(house, due)]))
+    if problems:
+        session.rollback()
+        raise ValidationFailed(_l("%(n)d houses cannot get a notice.", n=len(problems)), problems)
+    return _issue(session, area, PAY_FIRST, drafts, [], user_id=user_id, money=money)
+
+
+def _custom_amount(payment_type: str, given: Optional[Decimal], due: Decimal
+                   ) -> tuple[Optional[Decimal], Optional[str]]:
+    """The amount of one house on a custom notice, or why there is none."""
+    if given is not None:
+        if not isinstance(given, Decimal):
+            raise TypeError("custom amounts are Decimal")
+        amount = quantize_money(given)
+        if amount <= ZERO:
+            return None, str(_l("The amount must be greater than zero."))
+        if amount > MAX_NOTICE_AMOUNT:
+            return None, str(_l("The amount is too large."))
+        return amount, None
+    if payment_type == PAY_RENEW:
+        return None, str(_l("Enter the replenishment amount (export, fill in, import)."))
+    if due <= ZERO:
+        return None, str(_l("The amount due is paid in full."))
+    return due, None
+
+
+def issue_custom_notices(session: Session, area: PropertyArea, payment_type: str,
+                         amounts: Mapping[int, Optional[Decimal]], *,
+                         user_id: Optional[int]) -> IssueResult:
+    """自定义交款 (§1.4.3): notices of the chosen payment type, one per building, payer the developer.
+
+    ``amounts`` maps each picked house to its amount; None means "what is still due", which
+    续筹 does not allow (its amounts come from the imported sheet).
+    """
+    if payment_type not in PAYMENT_TYPES:
+        raise ValidationFailed(problems=[Problem("payment_type", _l("Choose a payment type."))])
+    houses, money = _picked_houses(session, area, amounts.keys())
+    problems: list[Problem] = []
+    by_building: dict[int, list[tuple[House, Decimal]]] = defaultdict(list)
+    for house in sorted(houses.values(), key=lambda h: (h.building_id, h.unit, h.floor, h.room)):
+        reason = _unavailable_reason(house)
+        amount, why = (None, reason) if reason else _custom_amount(
+            payment_type, amounts.get(house.id), outstanding(house.amount_due, money[house.id].paid))
+        if why:
+            problems.append(Problem(house.code, why))
+        else:
+            by_building[house.building_id].append((house, amount))
+    if problems:
+        session.rollback()
+        raise ValidationFailed(_l("%(n)d houses cannot get a notice.", n=len(problems)), problems)
+    drafts = [_developer_draft(area, lines[0][0].building, lines) for lines in by_building.values()]
+    return _issue(session, area, payment_type, drafts, [], user_id=user_id, money=money)
+
+
+def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) -> IssueResult:
+    """Print an unpaid notice again under a new number with today's amounts; the old one is voided.
+
+    续筹 and other custom amounts are kept; amounts due are recomputed, and houses paid or held
+    by an order meanwhile are left off.
+    """
+    if notice.status != NOTICE_UNPAID:
+        raise InvalidTransition(_l("Only an unpaid notice can be printed again."))
+    area = notice.area
+    houses = _lock_houses(session, [line.house_id for line in notice.lines])
+    money = balances(session, houses.keys())
+    lines, skipped = [], []
+    keep_amount = notice.payment_type in (PAY_RENEW, PAY_OTHER)
+    for line in notice.lines:
+        house = houses[line.house_id]
+        reason = _unavailable_reason(house)
+        due = line.amount if keep_amount else outstanding(house.amount_due, money[house.id].paid)
+        if reason is None and due <= ZERO:
+            reason = str(_l("The amount due is paid in full."))
+        if reason:
+            skipped.append(_skip(house, reason))
+        else:
+            lines.append((house, due))
+    drafts = []
+    if lines:
+        drafts.append(_Draft(notice.building, notice.payer_type, notice.payer_name,
+                             notice.payer_id_no, notice.payers, lines))
+    return _issue(session, area, notice.payment_type, drafts, skipped, user_id=user_id,
+                  money=money)
+
+
+def void_notice(session: Session, notice: Notice, *, reason: str, user_id: Optional[int]) -> Notice:
+    """Void an unpaid notice so it can no longer be paid."""
+    locked = session.scalar(select(Notice).where(Notice.id == notice.id).with_for_update()
+                            .execution_options(populate_existing=True))
+    if locked is None or locked.status != NOTICE_UNPAID:
+        raise InvalidTransition(_l("Only an unpaid notice can be voided."))
+    text = (reason or "").strip() or str(_l("Voided by the developer"))
+    _mark_void(locked, text)
+    record(session, "notice.void", "Notice", locked.id, user_id=user_id, org_id=locked.org_id,
+           detail={"number": locked.number, "reason": text})
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict() from exc
+    return locked
+
+
+NOTICE_STATUS_LABELS = {
+    NOTICE_UNPAID: _l("Unpaid"),
+    NOTICE_PAID: _l("Paid"),
+    NOTICE_VOID: _l("Void"),
+}

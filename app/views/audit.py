@@ -1,0 +1,64 @@
+"""Fund office: 审计日志 (audit log), read-only."""
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.audit import AuditLog
+from app.models.organisation import Organisation
+from app.security.roles import MODEL_VIEW_METHODS, RES_AUDIT
+from app.security.tenant import tenant_filters
+from app.views.base import PlatformModelView, when
+from app.views.menus import CATEGORY_FUND_OFFICE
+
+REGISTER_ORDER = 62
+
+
+def _detail(value: Any) -> Markup:
+    if value is None:
+        return Markup("")
+    text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    return Markup("<pre>%s</pre>") % escape(text)
+
+
+class AuditLogView(PlatformModelView):
+    route_base = "/fund/audit"
+    datamodel = SQLAInterface(AuditLog)
+    class_permission_name = RES_AUDIT
+    method_permission_name = MODEL_VIEW_METHODS
+    include_route_methods = {"list", "show"}
+    base_filters = tenant_filters()
+    base_order = ("id", "desc")
+    page_size = 50
+
+    list_title = _l("Audit log")
+    show_title = _l("Audit entry")
+    list_columns = ["at", "user", "organisation_name", "action", "object_type", "object_id", "ip"]
+    show_columns = ["at", "user", "organisation_name", "action", "object_type", "object_id", "ip",
+                    "detail"]
+    search_columns = ["at", "user", "action", "object_type", "object_id", "ip"]
+    label_columns = {
+        "at": _l("Time"), "user": _l("User"), "organisation_name": _l("Developer"),
+        "action": _l("Action"), "object_type": _l("Object type"), "object_id": _l("Object No."),
+        "ip": _l("IP address"), "detail": _l("Details"),
+    }
+    formatters_columns = {"at": when, "detail": _detail}
+
+    def prepare_rows(self, items: Sequence[AuditLog]) -> None:
+        ids = sorted({item.org_id for item in items if item.org_id})
+        names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                        .where(Organisation.id.in_(ids)))) if ids else {}
+        for item in items:
+            item.organisation_name = names.get(item.org_id, "")
+
+
+def register(appbuilder: AppBuilder) -> None:
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history",
+                        category=CATEGORY_FUND_OFFICE)

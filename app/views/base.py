@@ -1,0 +1,341 @@
+"""What every platform ModelView shares: bounded pages, tenant-scoped dropdowns and actions,
+no FAB file download, a hook to decorate a page's rows, and Excel export of the filtered list.
+
+FAB trusts the ``psize_<View>`` argument (a user could ask for a million rows), loads action
+items without ``base_filters`` and serves any file of UPLOAD_FOLDER through ``download/``; the
+mixins below close those gaps once, so a view that uses them cannot forget.
+
+    class MyView(PlatformModelView):          # or mix the parts into your own base
+        datamodel = SQLAInterface(MyModel)
+        base_filters = tenant_filters()
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import BytesIO
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+from flask import abort, current_app, g, redirect, request, send_file
+from flask_appbuilder import ModelView, expose
+from flask_appbuilder.models.filters import Filters
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.codes import CodeItem
+from app.security.tenant import rel_query
+
+#: The largest page any list shows, whatever ``psize_`` the request asks for.
+MAX_PAGE_SIZE = 100
+#: The most rows one Excel export writes.
+EXPORT_MAX_ROWS = 50_000
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PAGING_PREFIXES = ("page_", "psize_")
+
+
+def bounded_page_size(requested: Optional[int], default: int, limit: int = MAX_PAGE_SIZE) -> int:
+    """The page size to use: the request's if it is sane, never more than ``limit``."""
+    if requested is None or requested < 1:
+        return min(default, limit)
+    return min(requested, limit)
+
+
+def check_paging_args() -> None:
+    """Refuse (400) non-numeric page arguments instead of letting FAB fail with a 500."""
+    for name, value in request.args.items():
+        if name.startswith(_PAGING_PREFIXES):
+            try:
+                int(value)
+            except ValueError:
+                abort(400)
+
+
+def money(value: Any) -> str:
+    """Show a Decimal amount as 1,234.50 (blank for None)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+def yes_no(value: Any) -> str:
+    if value is None:
+        return ""
+    return _("Yes") if value else _("No")
+
+
+def when(value: Any) -> str:
+    """A date or timestamp in the user's locale and time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
+    return format_date(value, "yyyy-MM-dd")
+
+
+def code_labels(kind: str) -> dict[str, str]:
+    """code → label of one code table in the user's language, read once per request."""
+    cache = g.setdefault("_code_labels", {})
+    if kind not in cache:
+        chinese = str(get_locale() or "zh").startswith("zh")
+        rows = db.session.scalars(select(CodeItem).where(CodeItem.kind == kind)
+                                  .order_by(CodeItem.sort_order, CodeItem.id))
+        cache[kind] = {row.code: (row.name if chinese else row.name_en or row.name) for row in rows}
+    return cache[kind]
+
+
+def code_choices(kind: str) -> list[tuple[str, str]]:
+    """(code, label) pairs of the active items of a code table, for select fields."""
+    chinese = str(get_locale() or "zh").startswith("zh")
+    rows = db.session.scalars(select(CodeItem).where(CodeItem.kind == kind, CodeItem.active.is_(True))
+                              .order_by(CodeItem.sort_order, CodeItem.id))
+    return [(row.code, row.name if chinese else row.name_en or row.name) for row in rows]
+
+
+def code_formatter(kind: str) -> Callable[[Any], str]:
+    """A ``formatters_columns`` entry showing a code as its label."""
+
+    def label(value: Any) -> str:
+        if value is None:
+            return ""
+        return code_labels(kind).get(value, str(value))
+
+    return label
+
+
+def is_tenant_model(model: Any) -> bool:
+    """Rows of this model belong to an organisation (the tenant filter applies)."""
+    return hasattr(model, "org_id")
+
+
+class BoundedListMixin:
+    """Cap page sizes, scope relation dropdowns, and let a view decorate the rows it shows."""
+
+    page_size = 25
+    max_page_size = MAX_PAGE_SIZE
+
+    def _init_forms(self) -> None:
+        # Any relation to a tenant model gets the tenant filter in search, add and edit forms
+        # unless the view chose its own filter: a dropdown must never list another organisation.
+        for attr, columns in (("search_form_query_rel_fields", self.search_columns),
+                              ("add_form_query_rel_fields", getattr(self, "add_columns", None)),
+                              ("edit_form_query_rel_fields", getattr(self, "edit_columns", None))):
+            chosen = dict(getattr(self, attr, None) or {})
+            for column in columns or []:
+                if column in chosen or not self.datamodel.is_relation(column):
+                    continue
+                if is_tenant_model(self.datamodel.get_related_model(column)):
+                    chosen[column] = rel_query(self.datamodel.get_related_model(column))
+            setattr(self, attr, chosen)
+        super()._init_forms()
+
+    def prepare_rows(self, items: Sequence[Any]) -> None:
+        """Hook: attach figures to the rows of one page in a few queries (no N+1)."""
+
+    def request_filters(self, filters: Filters) -> None:
+        """Hook: add filters that come from this view's own request arguments (e.g. a keyword)."""
+
+    def list_filters(self, filters: Filters) -> Filters:
+        """The user's search filters joined with the base (tenant) filters and the view's own."""
+        joined = filters.get_joined_filters(self._base_filters)
+        self.request_filters(joined)
+        return joined
+
+    def _list(self, **kwargs: Any) -> Any:
+        check_paging_args()
+        return super()._list(**kwargs)
+
+    def _show(self, pk: Any) -> Any:
+        check_paging_args()
+        return super()._show(pk)
+
+    def _get_list_widget(self, filters: Filters, actions: Any = None, order_column: str = "",
+                         order_direction: str = "", page: Optional[int] = None,
+                         page_size: Optional[int] = None, widgets: Optional[dict] = None,
+                         **kwargs: Any) -> dict:
+        """FAB's list widget, with a bounded page and the ``prepare_rows`` hook."""
+        widgets = widgets or {}
+        actions = actions or self.actions
+        page_size = bounded_page_size(page_size, self.page_size, self.max_page_size)
+        page = max(page or 0, 0)
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        count, items = self.datamodel.query(self.list_filters(filters), order_column,
+                                            order_direction, page=page, page_size=page_size)
+        self.prepare_rows(items)
+        pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(items)]
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns,
+            include_columns=self.list_columns,
+            value_columns=self.datamodel.get_values(items, self.list_columns),
+            order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns,
+            page=page,
+            page_size=page_size,
+            count=count,
+            pks=pks,
+            actions=actions,
+            filters=filters,
+            modelview_name=self.__class__.__name__,
+            **kwargs,
+        )
+        return widgets
+
+    def _get_show_widget(self, pk: Any, item: Any, widgets: Optional[dict] = None,
+                         actions: Any = None, show_fieldsets: Any = None) -> dict:
+        self.prepare_rows([item])
+        return super()._get_show_widget(pk, item, widgets=widgets, actions=actions,
+                                        show_fieldsets=show_fieldsets)
+
+
+class ScopedActionsMixin:
+    """FAB's action routes, but items load through ``base_filters`` (another tenant's id: 404)."""
+
+    def _scoped_action(self, name: Optional[str]) -> Any:
+        action = self.actions.get(name) if name else None
+        if action is None:
+            abort(404)
+        permission = self.get_action_permission_name(name)
+        if not self.appbuilder.sm.has_access(permission, self.class_permission_name):
+            abort(403)
+        return action
+
+    def _scoped_item(self, pk: Any) -> Any:
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name: str, pk: Any) -> Any:
+        if not self.is_get_mutation_allowed():
+            abort(405)
+        action = self._scoped_action(name)
+        return action.func(self._scoped_item(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self) -> Any:
+        action = self._scoped_action(request.form.get("action"))
+        items = [self._scoped_item(pk) for pk in request.form.getlist("rowid")]
+        if not items:
+            return redirect(self.get_redirect())
+        return action.func(items)
+
+
+class ExportMixin:
+    """``/export/``: the list as the user filtered it, as .xlsx, through the shared Excel engine.
+
+    A view lists ``export_columns`` (``app.documents.excel.Column`` specs) and turns an item into a
+    row dict with ``export_row``; figures come from ``prepare_rows`` as on screen.
+    """
+
+    export_columns: Sequence[Any] = ()
+    export_sheet_name: Any = _l("List")
+    export_file_name = "export"
+
+    def export_row(self, item: Any) -> dict[str, Any]:
+        return {column.key: getattr(item, column.key, None) for column in self.export_columns}
+
+    def _export_items(self) -> Iterable[Any]:
+        check_paging_args()
+        get_filter_args(self._filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        limit = current_app.config.get("EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
+        _count, items = self.datamodel.query(self.list_filters(self._filters), order_column,
+                                             order_direction, page=0, page_size=limit)
+        for start in range(0, len(items), 500):
+            chunk = items[start:start + 500]
+            self.prepare_rows(chunk)
+            yield from chunk
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        rows = (self.export_row(item) for item in self._export_items())
+        from app.documents.excel import export_rows
+
+        data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
+        stamp = dt.date.today().strftime("%Y%m%d")
+        return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=f"{self.export_file_name}-{stamp}.xlsx")
+
+
+class PlatformModelView(BoundedListMixin, ScopedActionsMixin, ModelView):
+    """A FAB ModelView with the platform's safety defaults; set ``base_filters`` as usual."""
+
+    # We keep no FileColumn/ImageColumn: FAB's download/<filename> would serve any upload.
+    exclude_route_methods = {"download"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def row_snapshot(item: Any) -> dict[str, Any]:
+    """The item's loaded column values as JSON-safe data (for the audit log)."""
+    state = sa_inspect(item)
+    return {attr.key: _jsonable(getattr(item, attr.key)) for attr in state.mapper.column_attrs
+            if attr.key not in state.unloaded}
+
+
+def row_changes(item: Any) -> dict[str, dict[str, Any]]:
+    """{field: {"before": .., "after": ..}} for every column the pending edit changes."""
+    changes: dict[str, dict[str, Any]] = {}
+    state = sa_inspect(item)
+    columns = {attr.key for attr in state.mapper.column_attrs}
+    for attr in state.attrs:
+        history = attr.history
+        if attr.key in columns and history.has_changes():
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            changes[attr.key] = {"before": _jsonable(before), "after": _jsonable(after)}
+    return changes
+
+
+class AuditedMixin:
+    """Write an audit row for every add, edit and delete made on this screen, in the same commit.
+
+    FAB commits in ``datamodel.add/edit/delete`` right after the ``pre_*`` hooks, so the audit row
+    added here is part of that one transaction.
+    """
+
+    audit_object_type = ""
+
+    def _audit(self, action: str, item: Any, detail: dict[str, Any]) -> None:
+        from app.security.tenant import current_user
+        from app.services.audit import record
+
+        user = current_user()
+        record(db.session, action, self.audit_object_type, getattr(item, "id", None),
+               user_id=getattr(user, "id", None), org_id=getattr(item, "org_id", None), detail=detail)
+
+    def pre_add(self, item: Any) -> None:
+        super().pre_add(item)
+        db.session.add(item)
+        try:
+            db.session.flush()  # the new id goes into the audit row
+        except Exception:
+            db.session.rollback()
+            raise
+        self._audit("create", item, row_snapshot(item))
+
+    def pre_update(self, item: Any) -> None:
+        super().pre_update(item)
+        changes = row_changes(item)
+        if changes:
+            self._audit("update", item, {"changes": changes})
+
+    def pre_delete(self, item: Any) -> None:
+        super().pre_delete(item)
+        self._audit("delete", item, row_snapshot(item))

@@ -1,0 +1,160 @@
+"""Pieces the developer's order screens and the fund office's review share: the order page's
+context, paginated lines, printing, and the labels of types and statuses."""
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any, Callable, Optional
+
+from flask import Response, abort, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.documents.printing import html_to_pdf, render_html
+from app.extensions import db
+from app.models.codes import KIND_ATTACHMENT, KIND_DISTRICT, KIND_ID_TYPE
+from app.models.order import AREA_COLLECT, HOUSE_SUPPLEMENT, ORDER_TYPES, BusinessOrder
+from app.security.tenant import current_user
+from app.services.orders import documents, queries, staging, workflow
+from app.services.orders.types import handler_for, registered_types
+from app.services.orders.types.area_collect import AREA_FIELDS, area_data
+from app.services.orders.types.new_houses import deposit_point
+from app.services.reference import code_map
+
+LINES_PER_PAGE = 50
+#: Order types whose screens exist (the others are listed, and reviewed, once their handlers exist).
+FORM_TYPES = {"collect": AREA_COLLECT, "supplement": HOUSE_SUPPLEMENT}
+PRINTABLES = ("application", "accounts")
+FORMATS = ("html", "pdf")
+
+
+def type_label(order_type: str) -> str:
+    try:
+        return str(handler_for(order_type).title)
+    except LookupError:
+        return order_type
+
+
+def type_choices() -> list[tuple[str, str]]:
+    known = set(registered_types())
+    return [(t, type_label(t)) for t in ORDER_TYPES if t in known]
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [(s, str(label)) for s, label in workflow.STATUS_LABELS.items()]
+
+
+def page_url(endpoint: str, anchor: Optional[str] = None, **fixed: Any) -> Callable[[int], str]:
+    """For the pager: the address of page n with the request's other arguments kept."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    args.update(fixed)
+
+    def url(n: int) -> str:
+        return url_for(endpoint, page=n, _anchor=anchor, **args)
+
+    return url
+
+
+def int_arg(name: str, default: int = 1) -> int:
+    try:
+        return max(1, int(request.args.get(name, default)))
+    except (TypeError, ValueError):
+        return default
+
+
+def area_summary(order: BusinessOrder) -> list[tuple[str, str]]:
+    """(label, value) of the order's area: the area itself, or the fields of the one it creates."""
+    districts = code_map(db.session, KIND_DISTRICT)
+    if order.type == AREA_COLLECT and order.area is None:
+        data = area_data(order)
+        rows = []
+        for key, (label, _length, _req) in AREA_FIELDS.items():
+            value = data.get(key) or ""
+            if key == "district_code":
+                value = districts.get(value, value)
+            rows.append((str(label), str(value)))
+        return rows
+    if order.area is None:
+        return []
+    area = order.area
+    return [(str(_l("Property area")), area.name), (str(_l("Area code")), area.code),
+            (str(_l("District")), districts.get(area.district_code, area.district_code)),
+            (str(_l("Address")), area.address)]
+
+
+def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any]:
+    """Everything the order page shows: summary, lines (paged, before/after), files, history."""
+    handler = handler_for(order.type)
+    target = request.args.get("lines", staging.HOUSE)
+    if target not in (staging.HOUSE, staging.BUILDING):
+        target = staging.HOUSE
+    page = queries.lines_page(db.session, order, target, page=int_arg("page"),
+                              per_page=LINES_PER_PAGE)
+    table = handler.lines_table(order, page.items, target=target)
+    user = current_user()
+    history = queries.history(db.session, order)
+    id_types = code_map(db.session, KIND_ID_TYPE)
+    kinds = code_map(db.session, KIND_ATTACHMENT)
+    point = deposit_point(order)
+    return {
+        "order": order, "handler": handler, "type_label": type_label(order.type),
+        "status_label": workflow.status_label(order.status),
+        "area_rows": area_summary(order), "deposit_point": point.isoformat() if point else "",
+        "agent_id_type": id_types.get(order.agent_id_type or "", order.agent_id_type or ""),
+        "lines_target": target, "lines_page": page, "lines_table": table,
+        "lines_counts": {staging.HOUSE: staging.count_lines(db.session, order.id, staging.HOUSE),
+                         staging.BUILDING: staging.count_lines(db.session, order.id,
+                                                               staging.BUILDING)},
+        "lines_endpoint": lines_endpoint,
+        "lines_page_url": page_url(lines_endpoint, "lines", pk=order.id, lines=target),
+        "attachments": [{"id": a.id, "kind": kinds.get(a.kind, a.kind), "name": a.original_name,
+                         "size": a.size, "url": url_for("AttachmentView.file", pk=a.id)}
+                        for a in queries.attachments(db.session, order)],
+        "history": [{"at": workflow.local_time(h.at),
+                     "from": workflow.status_label(h.from_status) if h.from_status else "",
+                     "to": workflow.status_label(h.to_status),
+                     "user": h.user.display_name if h.user else "", "opinion": h.opinion or ""}
+                    for h in history],
+        "last_opinion": next((h.opinion for h in reversed(history) if h.opinion), ""),
+        "actions": workflow.allowed_actions(order, user) if user else [],
+        "local_time": workflow.local_time,
+    }
+
+
+def print_response(order: BusinessOrder, doc: str, fmt: str) -> Any:
+    """The 申请表 or the 开户清册 of an order, as browser-printable HTML or as PDF."""
+    if doc not in PRINTABLES or fmt not in FORMATS:
+        abort(404)
+    if doc == "application":
+        html = render_html("application_form.html", form=documents.application_form(db.session, order))
+        name = _("application-%(number)s", number=order.number)
+    else:
+        if not getattr(handler_for(order.type), "prints_account_list", False):
+            abort(404)
+        html = render_html("account_list.html", doc=documents.account_list(db.session, order))
+        name = _("account-list-%(number)s", number=order.number)
+    if fmt == "html":
+        return Response(html, mimetype="text/html")
+    pdf = html_to_pdf(html)
+    return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=f"{name}.pdf",
+                     as_attachment=request.args.get("download") == "1", max_age=0)
+
+
+def print_links(order: BusinessOrder, endpoint: str) -> list[dict[str, Any]]:
+    """The printables of the order with their HTML and PDF addresses."""
+    docs = [("application", _("Application form"))]
+    if getattr(handler_for(order.type), "prints_account_list", False):
+        docs.append(("accounts", _("Account opening list")))
+    return [{"doc": doc, "label": label,
+             "html": url_for(endpoint, pk=order.id, doc=doc, fmt="html"),
+             "pdf": url_for(endpoint, pk=order.id, doc=doc, fmt="pdf")} for doc, label in docs]
+
+
+def opinion_arg() -> Optional[str]:
+    return (request.form.get("opinion") or "").strip() or None
+
+
+def version_arg() -> Optional[int]:
+    try:
+        return int(request.form["version"])
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,273 @@
+"""交款管理 screens (§1.4): 开发建设单位批量交款, 代打交款通知单, 自定义交款, and the JSON calls
+their scripts make. Every area, house and notice id from the browser goes through the tenant check.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import wraps
+from io import BytesIO
+from typing import Any, Callable, Optional
+
+from flask import abort, jsonify, request, send_file, url_for
+from flask_appbuilder import AppBuilder, BaseView, expose
+from flask_appbuilder.security.decorators import has_access, has_access_api
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.domain.money import to_money
+from app.domain.validators import ID_TYPES
+from app.errors import DomainError, Problem, ValidationFailed
+from app.extensions import db
+from app.models.payment import PAY_RENEW, Notice
+from app.models.property import House, PropertyArea
+from app.security.roles import RES_PAYMENT
+from app.security.tenant import current_user, get_owned_or_404, scoped_select
+from app.services.owners import owner_dict, replace_owners
+from app.services.payments import (IssueResult, issue_building_notices, issue_custom_notices,
+                                   issue_owner_notices, preview_buildings, reissue_notice,
+                                   void_notice)
+from app.services.payments.houses import export_renew_sheet, house_rows, import_renew_amounts
+from app.services.payments.notices import PAYMENT_TYPE_LABELS, PAYMENT_TYPES
+from app.views.menus import CATEGORY_PAYMENT
+
+REGISTER_ORDER = 40
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer a domain error as JSON {message, problems} whatever the request accepts."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            db.session.rollback()
+            return jsonify(error.to_dict()), error.status
+
+    return wrapper
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    return body
+
+
+def user_id() -> Optional[int]:
+    return getattr(current_user(), "id", None)
+
+
+def owned_area(value: Any) -> PropertyArea:
+    return get_owned_or_404(db.session, PropertyArea, value)
+
+
+def id_list(value: Any, field: str) -> list[int]:
+    """A list of positive ints from the browser, or a 422 naming the field."""
+    if not isinstance(value, list):
+        raise ValidationFailed(problems=[Problem(field, _l("A list is expected."))])
+    try:
+        ids = [int(v) for v in value]
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(problems=[Problem(field, _l("A list is expected."))]) from exc
+    return [i for i in ids if i > 0]
+
+
+def user_areas() -> list[PropertyArea]:
+    """The property areas this user may work on, for the area drop-downs."""
+    return list(db.session.scalars(scoped_select(PropertyArea).where(PropertyArea.active.is_(True))
+                                   .order_by(PropertyArea.name)))
+
+
+def issue_answer(result: IssueResult) -> dict[str, Any]:
+    ids = result.notice_ids
+    return {
+        "notices": [{"id": n.id, "number": n.number, "total": f"{n.total:.2f}",
+                     "houses": len(n.lines)} for n in result.notices],
+        "voided": result.voided,
+        "skipped": [{"code": s.house_code, "location": s.location, "reason": s.reason}
+                    for s in result.skipped],
+        "print_url": url_for("NoticeView.print_notices", ids=",".join(map(str, ids))),
+        "list_url": url_for("NoticeView.list"),
+    }
+
+
+class PaymentsView(BaseView):
+    """The developer's payment businesses (permission read / write / print on Payment)."""
+
+    route_base = "/payments"
+    class_permission_name = RES_PAYMENT
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {
+        "batch": "read", "batch_preview": "read", "batch_issue": "write",
+        "owners": "read", "house_rows": "read", "owners_save": "write", "owners_issue": "write",
+        "custom": "read", "custom_export": "read", "custom_import": "read", "custom_issue": "write",
+        "notice_reissue": "write", "notice_void": "write",
+    }
+
+    def _page(self, template: str, **context: Any) -> Any:
+        return self.render_template(template, areas=user_areas(), **context)
+
+    # ------------------------------------------------------------------ §1.4.1
+
+    @expose("/batch/")
+    @has_access
+    def batch(self) -> Any:
+        return self._page("payments/batch.html")
+
+    @expose("/batch/preview", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def batch_preview(self) -> Any:
+        body = json_body()
+        area = owned_area(body.get("area_id"))
+        previews = preview_buildings(db.session, area, id_list(body.get("building_ids"), "buildings"))
+        return jsonify({"buildings": [{
+            "id": p.building_id, "name": p.name, "houses": p.unpaid_houses,
+            "total": f"{p.total:.2f}", "without_contract": p.without_contract,
+            "skipped": [{"code": s.house_code, "location": s.location, "reason": s.reason}
+                        for s in p.skipped]} for p in previews]})
+
+    @expose("/batch/issue", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def batch_issue(self) -> Any:
+        body = json_body()
+        area = owned_area(body.get("area_id"))
+        result = issue_building_notices(db.session, area, id_list(body.get("building_ids"), "buildings"),
+                                        user_id=user_id())
+        return jsonify(issue_answer(result))
+
+    # ------------------------------------------------------------------ §1.4.2
+
+    @expose("/owners/")
+    @has_access
+    def owners(self) -> Any:
+        return self._page("payments/owners.html", id_types=[(k, str(v)) for k, v in ID_TYPES.items()])
+
+    @expose("/houses", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def house_rows(self) -> Any:
+        body = json_body()
+        area = owned_area(body.get("area_id"))
+        return jsonify({"houses": house_rows(db.session, area, id_list(body.get("house_ids"), "houses"))})
+
+    @expose("/owners/house/<int:house_id>", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def owners_save(self, house_id: int) -> Any:
+        house = get_owned_or_404(db.session, House, house_id)
+        owners = json_body().get("owners")
+        if not isinstance(owners, list) or not all(isinstance(o, dict) for o in owners):
+            raise ValidationFailed(problems=[Problem("owners", _l("A list is expected."))])
+        replace_owners(db.session, house, owners, user_id=user_id())
+        return jsonify({"house_id": house.id, "owners": [owner_dict(o) for o in house.owners]})
+
+    @expose("/owners/issue", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def owners_issue(self) -> Any:
+        body = json_body()
+        area = owned_area(body.get("area_id"))
+        result = issue_owner_notices(db.session, area, id_list(body.get("house_ids"), "houses"),
+                                     user_id=user_id())
+        return jsonify(issue_answer(result))
+
+    # ------------------------------------------------------------------ §1.4.3
+
+    @expose("/custom/")
+    @has_access
+    def custom(self) -> Any:
+        return self._page("payments/custom.html",
+                          payment_types=[(k, str(PAYMENT_TYPE_LABELS[k])) for k in PAYMENT_TYPES])
+
+    @expose("/custom/export", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def custom_export(self) -> Any:
+        body = json_body()
+        area = owned_area(body.get("area_id"))
+        data = export_renew_sheet(db.session, area, id_list(body.get("house_ids"), "houses"))
+        stamp = dt.date.today().strftime("%Y%m%d")
+        return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=f"续筹交款-{area.code}-{stamp}.xlsx")
+
+    @expose("/custom/import", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def custom_import(self) -> Any:
+        area = owned_area(request.form.get("area_id"))
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValidationFailed(problems=[Problem("file", _l("Choose the filled-in Excel file."))])
+        amounts = import_renew_amounts(db.session, area, upload.read())
+        return jsonify({"amounts": {str(k): f"{v:.2f}" for k, v in amounts.items()},
+                        "houses": house_rows(db.session, area, amounts.keys())})
+
+    @expose("/custom/issue", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def custom_issue(self) -> Any:
+        body = json_body()
+        area = owned_area(body.get("area_id"))
+        payment_type = str(body.get("payment_type") or "")
+        amounts = _amounts(body.get("amounts"), id_list(body.get("house_ids"), "houses"))
+        if payment_type != PAY_RENEW and not body.get("amounts"):
+            amounts = {house_id: None for house_id in amounts}
+        result = issue_custom_notices(db.session, area, payment_type, amounts, user_id=user_id())
+        return jsonify(issue_answer(result))
+
+    # ------------------------------------------------------------------ notice list actions
+
+    @expose("/notice/<int:notice_id>/reissue", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def notice_reissue(self, notice_id: int) -> Any:
+        notice = get_owned_or_404(db.session, Notice, notice_id)
+        return jsonify(issue_answer(reissue_notice(db.session, notice, user_id=user_id())))
+
+    @expose("/notice/<int:notice_id>/void", methods=["POST"])
+    @has_access_api
+    @json_errors
+    def notice_void(self, notice_id: int) -> Any:
+        notice = get_owned_or_404(db.session, Notice, notice_id)
+        body = request.get_json(silent=True) or {}
+        reason = str(body.get("reason") or "")[:200] if isinstance(body, dict) else ""
+        void_notice(db.session, notice, reason=reason, user_id=user_id())
+        return jsonify({"id": notice.id, "number": notice.number, "status": notice.status})
+
+
+def _amounts(raw: Any, house_ids: list[int]) -> dict[int, Optional[Decimal]]:
+    """house id → amount (None: what is still due) from the browser's {id: "123.45"}."""
+    given = raw if isinstance(raw, dict) else {}
+    amounts: dict[int, Optional[Decimal]] = {}
+    problems = []
+    for house_id in house_ids:
+        value = given.get(str(house_id))
+        if value in (None, ""):
+            amounts[house_id] = None
+            continue
+        try:
+            amounts[house_id] = to_money(value)
+        except ValueError as exc:
+            problems.append(Problem(str(house_id), exc.args[0]))
+    if problems:
+        raise ValidationFailed(problems=problems)
+    return amounts
+
+
+MENU_BATCH = "Developer batch payment"
+MENU_OWNERS = "Payment notices for owners"
+MENU_CUSTOM = "Custom payment"
+
+
+def register(appbuilder: AppBuilder) -> None:
+    appbuilder.add_view(PaymentsView, MENU_BATCH, label=_l("Developer batch payment"),
+                        href="/payments/batch/", icon="fa-layer-group", category=CATEGORY_PAYMENT)
+    appbuilder.add_link(MENU_OWNERS, label=_l("Payment notices for owners"), href="/payments/owners/",
+                        icon="fa-user-friends", category=CATEGORY_PAYMENT)
+    appbuilder.add_link(MENU_CUSTOM, label=_l("Custom payment"), href="/payments/custom/",
+                        icon="fa-sliders-h", category=CATEGORY_PAYMENT)
