@@ -47,6 +47,13 @@ def _database_uri() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'platform.sqlite'}"
 
 
+def _password_complexity(password: str) -> None:
+    """FAB calls this with every new password (it wants a callable, not a dotted path)."""
+    from app.security.passwords import check_password_complexity
+
+    check_password_complexity(password)
+
+
 class Config:
     APP_NAME = "江门市物业管理公众服务平台"
     APP_ICON = ""
@@ -75,7 +82,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
-    FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.check_password_complexity"
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = _password_complexity
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_env_int("JWT_ACCESS_MINUTES", 30))
 
     # Sessions and CSRF
@@ -102,6 +109,7 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH_MB", 60) * 1024 * 1024
     ATTACHMENT_MAX_MB = _env_int("ATTACHMENT_MAX_MB", 10)
     ATTACHMENT_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+    REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 100_000)
     IMPORT_MAX_MB = _env_int("IMPORT_MAX_MB", 50)
 
@@ -110,6 +118,8 @@ class Config:
     FUND_ACCOUNT_NAME = os.environ.get("FUND_ACCOUNT_NAME", "江门市住宅专项维修资金专户")
     FUND_ACCOUNT_NO = os.environ.get("FUND_ACCOUNT_NO", "44050167000100000888")
     BANK_HMAC_SECRET = os.environ.get("BANK_HMAC_SECRET", "")
+    #: Seconds a bank request's X-Bank-Timestamp may differ from the server clock (app/api/bank.py).
+    BANK_SIGNATURE_WINDOW = _env_int("BANK_SIGNATURE_WINDOW", 300)
 
     # Trading system (房地产交易系统)
     TRADE_BASE_URL = os.environ.get("TRADE_BASE_URL", "http://127.0.0.1:5001")

@@ -44,11 +44,15 @@ def init_appbuilder(app: Flask) -> None:
 
 
 def _exempt_rest_apis(app: Flask, appbuilder: AppBuilder) -> None:
-    """JSON APIs authenticate with a bearer token, not a cookie, so CSRF does not apply to them."""
+    """JSON APIs that authenticate only with a bearer token are not exposed to CSRF.
+
+    An API that also accepts the browser session (``allow_browser_login``) keeps the CSRF check.
+    """
     from flask_appbuilder.api import BaseApi
 
     for view in appbuilder.baseviews:
-        if isinstance(view, BaseApi) and view.blueprint is not None:
+        if (isinstance(view, BaseApi) and view.blueprint is not None
+                and not getattr(view, "allow_browser_login", False)):
             csrf.exempt(view.blueprint)
 
 

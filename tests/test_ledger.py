@@ -73,7 +73,8 @@ def test_amounts_must_be_positive_decimals(session, demo):
     with pytest.raises(ValidationFailed):
         book_deposit(session, house, Decimal("0"), notice_id=None, payment_type="first", value_date=DAY)
     with pytest.raises(TypeError):
-        book_deposit(session, house, 10.0, notice_id=None, payment_type="first", value_date=DAY)  # type: ignore[arg-type]
+        book_deposit(session, house, 10.0,  # type: ignore[arg-type]
+                     notice_id=None, payment_type="first", value_date=DAY)
     session.rollback()
     assert entries(session, house.id) == []
 

@@ -13,11 +13,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.documents.excel.house_sheet import HOUSE_HEADERS
-from app.models.order import (ACCEPTED, APPROVED, AREA_COLLECT, DRAFT, REJECTED, SUBMITTED,
-                              BusinessOrder, OrderJob)
+from app.models.order import (APPROVED, AREA_COLLECT, DRAFT, REJECTED, SUBMITTED, BusinessOrder,
+                              OrderJob)
 from app.models.outbox import OutboxMessage
-from app.models.property import House, PropertyArea
-from tradesim.seed import DEVELOPER_A
+from app.models.property import House
 from tradesim.testing import SimulatorServer
 
 AGENT = {"agent_name": "李敏", "agent_phone": "13800138001", "agent_id_type": "01",
@@ -204,8 +203,9 @@ def test_fetched_houses_are_pushed_to_the_outbox_on_approval(dev_a_client, offic
     assert pushes == 50
 
 
-def test_trading_system_down_gives_a_clear_message(app, dev_a_client):
-    app.config.update(TRADE_BASE_URL="http://127.0.0.1:9", TRADE_RETRIES=0)
+def test_trading_system_down_gives_a_clear_message(app, dev_a_client, monkeypatch):
+    monkeypatch.setitem(app.config, "TRADE_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setitem(app.config, "TRADE_RETRIES", 0)
     response = dev_a_client.get("/order-form/trade-projects")
     assert response.status_code == 503
     assert response.get_json()["message"]
@@ -375,3 +375,82 @@ def test_other_organisations_get_404_on_every_order_route(dev_a_client, dev_b_cl
     assert session.get(BusinessOrder, order_id).status == DRAFT
     assert dev_a_client.get(f"/orders/{order_id}").status_code == 200
     assert str(order_id) not in dev_b_client.get("/orders/").get_data(as_text=True).split("jm-orders-table")[1]
+
+
+# ---------------------------------------------------------------- REST API
+
+def test_api_creates_lists_and_submits_own_orders(app, api_headers, session, demo):
+    headers = api_headers("dev_a")
+    client = app.test_client()
+    body = {"type": "house_supplement", "area_id": demo.area_a.id, "deposit_time_point": "2026-05-01",
+            "agent": {"name": "李敏", "phone": "13800138001", "id_type": "01",
+                      "id_no": "11010519491231002X"},
+            "houses": [{"building": "API栋", "floor": 1, "room": "101", "building_area": "80.00",
+                        "use_code": "residential", "has_lift": False, "floors": 6,
+                        "structure_code": "rc"}]}
+    created = client.post("/api/v1/order/", json=body, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    order_id = created.get_json()["result"]["id"]
+    listed = client.get("/api/v1/order/", headers=headers).get_json()
+    assert order_id in [o["id"] for o in listed["result"]]
+    detail = client.get(f"/api/v1/order/{order_id}", headers=headers).get_json()["result"]
+    assert detail["houses"] == 1 and detail["status"] == "draft"
+    submitted = client.post(f"/api/v1/order/{order_id}/submit", headers=headers)
+    assert submitted.status_code == 200 and submitted.get_json()["result"]["status"] == "submitted"
+
+    other = api_headers("dev_b")
+    assert client.get(f"/api/v1/order/{order_id}", headers=other).status_code == 404
+    assert client.post(f"/api/v1/order/{order_id}/withdraw", headers=other).status_code == 404
+    assert order_id not in [o["id"] for o in client.get("/api/v1/order/", headers=other)
+                            .get_json()["result"]]
+
+
+def test_api_refuses_duplicate_houses_without_leaving_a_draft(app, api_headers, session, demo):
+    house = demo.house_a
+    body = {"type": "house_supplement", "area_id": demo.area_a.id, "deposit_time_point": "2026-05-01",
+            "agent": {"name": "李敏", "phone": "13800138001", "id_no": "11010519491231002X"},
+            "houses": [{"building": house.building.name, "unit": house.unit, "floor": house.floor,
+                        "room": house.room, "building_area": "80", "use_code": "residential"}]}
+    response = app.test_client().post("/api/v1/order/", json=body, headers=api_headers("dev_a"))
+    assert response.status_code == 422
+    assert response.get_json()["problems"][0]["field"] == "houses[0]"
+    assert session.scalar(select(func.count(BusinessOrder.id))) == 0
+
+
+def test_pdf_of_the_application_form(dev_a_client):
+    order_id = order_id_from(create_collect(dev_a_client))
+    import_sheet(dev_a_client, order_id, house_sheet(sheet_rows(3)))
+    response = dev_a_client.get(f"/orders/{order_id}/print/application.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_lines_are_paged_and_shown_before_and_after(dev_a_client, officer_client, session, demo):
+    from app.services.orders import staging
+
+    order_id = order_id_from(create_collect(dev_a_client))
+    staging.insert_lines(session, order_id, [(staging.BUILDING, staging.building_data(
+        name="A座", floors=6))] + [(staging.HOUSE, staging.house_data(
+            building="A座", floor=1 + i // 10, room=f"R{i:03d}", building_area="50.00",
+            use_code="residential", has_lift=False, source="excel")) for i in range(120)])
+    session.commit()
+    page3 = dev_a_client.get(f"/orders/{order_id}?page=3").get_data(as_text=True)
+    assert "R119" in page3 and "R000" not in page3 and 'data-total="120"' in page3
+    buildings = officer_client.get(f"/review/{order_id}?lines=building").get_data(as_text=True)
+    assert "A座" in buildings and 'data-total="1"' in buildings
+
+
+def test_an_order_of_a_business_without_handler_is_still_shown(dev_a_client, officer_client,
+                                                               session, demo):
+    from app.models.order import OrderLine
+
+    order = BusinessOrder(org_id=demo.org_a.id, number="BG2026010100001", type="house_change",
+                          status="submitted", area_id=demo.area_a.id, payload={})
+    session.add(order)
+    session.flush()
+    session.add(OrderLine(order_id=order.id, seq=1, action="update", target="house",
+                          target_id=demo.house_a.id, before={"room": "0101"}, after={"room": "0102"}))
+    session.commit()
+    shown = dev_a_client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "0101" in shown and "0102" in shown and "jm-changed" in shown
+    assert officer_client.get(f"/review/{order.id}").status_code == 200
+    assert "BG2026010100001" in officer_client.get("/review/").get_data(as_text=True)

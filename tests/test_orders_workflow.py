@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -153,11 +154,12 @@ def test_duplicate_houses_are_refused_with_the_lines_named(session, users, demo)
         (staging.HOUSE, house(building=existing.building.name, floor=99, room="9901")),
     ])
     session.commit()
-    with pytest.raises(ValidationFailed) as caught:
+    with force_locale("en"), pytest.raises(ValidationFailed) as caught:
         workflow.submit(session, order.id, dev)
-    text = [str(p) for p in caught.value.problems]
-    assert any("Line 1" in t and "already exists" in t for t in text)
-    assert any("Line 3" in t and "Listed twice" in t and "Line 2" in t for t in text)
+    with force_locale("en"):
+        text = [str(p) for p in caught.value.problems]
+    assert any("Line 1" in t and "already exists" in t for t in text), text
+    assert any("Line 3" in t and "Listed twice" in t and "Line 2" in t for t in text), text
 
 
 def test_approval_is_all_or_nothing(session, users, demo):

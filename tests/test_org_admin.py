@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.models.organisation import Organisation
 from app.services.attachments import store_attachment
 from app.services.organisation import change_organisation
-from tests.test_org_support import fresh_user_per_request, pdf_bytes  # noqa: F401
+from tests.test_org_support import pdf_bytes
 
 
 def test_officer_sees_every_organisation_and_can_search(officer_client, demo):
@@ -60,7 +60,8 @@ def test_developer_never_reaches_the_office_list(dev_a_client, session, demo):
     response = dev_a_client.post(f"/office/organisations/papers/{demo.org_a.id}", data={"checked": "1"})
     assert response.status_code == 403
     session.expire_all()
-    assert session.scalar(select(Organisation.papers_checked).where(Organisation.id == demo.org_a.id)) is False
+    checked = select(Organisation.papers_checked).where(Organisation.id == demo.org_a.id)
+    assert session.scalar(checked) is False
     assert "/office/organisations/" not in dev_a_client.get("/").get_data(as_text=True)
 
 

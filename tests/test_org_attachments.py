@@ -10,7 +10,7 @@ import pytest
 from app.models.order import Attachment
 from app.services.attachments import (attachment_file_path, clean_filename, remove_stored_files,
                                       store_attachment, validate_upload)
-from tests.test_org_support import fresh_user_per_request, pdf_bytes, png_bytes  # noqa: F401
+from tests.test_org_support import pdf_bytes, png_bytes
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.errors import PermissionDenied, ValidationFailed
 from app.models.organisation import OrganisationChange
 from app.services.organisation import EDITABLE_FIELDS, change_organisation
-from tests.test_org_support import count, field_errors, fresh_user_per_request, translated  # noqa: F401
+from tests.test_org_support import count, field_errors, translated
 
 
 def current_values(org: Any) -> dict[str, str]:

@@ -13,7 +13,6 @@ from app.models.organisation import Organisation
 from app.security.models import PlatformUser
 from app.security.roles import ROLE_DEV_ADMIN
 from tests.conftest import api_token, build_test_app, login
-from tests.test_org_support import fresh_user_per_request  # noqa: F401
 from tests.test_org_support import (count, field_errors, make_resident_id, make_uscc, pdf_bytes,
                                     png_bytes, stored_files, translated)
 

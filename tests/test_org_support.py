@@ -8,10 +8,9 @@ import re
 import struct
 import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import func, select
 
 from app.domain.numbering import check_char
@@ -82,19 +81,3 @@ def count(session: Any, model: Any) -> int:
 def stored_files(app: Flask) -> list[Path]:
     return [p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()]
 
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app: Flask) -> Iterator[None]:
-    """Make each request load its own user.
-
-    The ``app`` fixture keeps one app context open for the whole test, so ``g`` outlives a request
-    and Flask-Login would answer every client with the user it cached first. Import this fixture
-    into a test module to get one user per request, as in production.
-    """
-    def forget_cached_user() -> None:
-        g.pop("_login_user", None)
-
-    funcs = app.before_request_funcs.setdefault(None, [])
-    funcs.insert(0, forget_cached_user)
-    yield
-    funcs.remove(forget_cached_user)

@@ -12,7 +12,7 @@ from app.security.roles import (ROLE_ADMIN, ROLE_DEV_ADMIN, ROLE_DEV_PAYMENT, RO
                                 ROLE_OFFICER, ROLE_TELLER)
 from app.services.org_users import OrgUserInput, add_org_user, set_user_active, update_org_user
 from tests.conftest import DEMO_PASSWORD, api_token, login
-from tests.test_org_support import count, field_errors, fresh_user_per_request, translated  # noqa: F401
+from tests.test_org_support import count, field_errors, translated
 
 PASSWORD = "Jingban#2026"
 
@@ -35,7 +35,8 @@ def role_set(user: PlatformUser) -> set[str]:
 
 
 def edit_data(user: PlatformUser, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": f"{user.last_name}{user.first_name}", "phone": user.phone or "13800138009",
+    data: dict[str, Any] = {"name": f"{user.last_name}{user.first_name}",
+                            "phone": user.phone or "13800138009",
                             "id_type": "01", "id_no": "", "email": "", "roles": sorted(role_set(user)),
                             "area_ids": [str(a.id) for a in user.areas]}
     data.update(changes)

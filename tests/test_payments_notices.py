@@ -162,3 +162,17 @@ def test_buildings_other_than_residential_also_work(session, demo):
                                                    Building.name == "地下车库"))
     result = issue_building_notices(session, demo.area_a, [garage.id], user_id=None)
     assert len(result.notices[0].lines) == len(_houses(session, garage.id))
+
+
+def test_reprinting_an_owner_notice_takes_the_current_owners(session, demo):
+    house = _houses(session, demo.building_a.id)[0]
+    house.owners = [Owner(org_id=house.org_id, seq=1, name="张三", id_type="01",
+                          id_no="11010519491231002X", phone="13800138000")]
+    session.commit()
+    first = issue_owner_notices(session, demo.area_a, [house.id], user_id=None).notices[0]
+    house.owners = [Owner(org_id=house.org_id, seq=1, name="王五", id_type="01",
+                          id_no="440703198001010012", phone="13800138001")]
+    session.commit()
+    again = reissue_notice(session, first, user_id=None).notices[0]
+    assert again.payer_type == PAYER_OWNER and again.payer_name == "王五"
+    assert [p["id_no"] for p in again.payers] == ["440703198001010012"]

@@ -111,9 +111,11 @@ class BankApi(BaseApi):
             404:
               description: No notice with this number
             409:
-              description: Already paid with another serial, or the serial paid another notice
+              description: >-
+                Already paid with another serial, the serial paid another notice, or the
+                notice is void
             422:
-              description: Invalid input, a void notice's number, or an amount that differs
+              description: Invalid input (e.g. a mistyped notice number) or an amount that differs
         """
         try:
             if (request.content_length or 0) > MAX_BODY:

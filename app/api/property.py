@@ -6,6 +6,9 @@ organisation only and gets 404 for another's id. Page size is capped by FAB_API_
 """
 from __future__ import annotations
 
+from typing import Any
+
+from flask import Response
 from flask_appbuilder import AppBuilder, ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -14,6 +17,7 @@ from app.models.organisation import Organisation
 from app.models.property import Building, House, PropertyArea
 from app.security.roles import REST_API_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE, RES_ORGANISATION
 from app.security.tenant import tenant_filters
+from app.views.base import valid_id
 
 
 #: Labels shared by the four resources (the same texts as the screens).
@@ -49,6 +53,11 @@ class TenantReadApi(ModelRestApi):
     base_filters = tenant_filters()
     label_columns = LABELS
     description_columns = {"code": _l("Code")}
+
+    def get_headless(self, pk: Any, **kwargs: Any) -> Response:
+        if valid_id(pk) is None:  # past INTEGER range PostgreSQL would fail instead of "not found"
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
 
 
 class OrganisationApi(TenantReadApi):

@@ -33,3 +33,7 @@ class PlatformUser(User):
     @property
     def display_name(self) -> str:
         return f"{self.last_name}{self.first_name}".strip() or self.username
+
+    def get_full_name(self) -> str:
+        """Chinese order: family name first, no space (FAB prints "first last")."""
+        return self.display_name

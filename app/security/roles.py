@@ -69,6 +69,12 @@ REST_API_METHODS = {
 _DEV_COMMON = [
     (READ, RES_ORGANISATION), (READ, RES_AREA), (READ, RES_BUILDING), (READ, RES_HOUSE),
 ]
+#: The register screens' menu entries (app/views/property.py).
+_REGISTER_MENUS = [
+    (MENU_ACCESS, "Property Management"), (MENU_ACCESS, "Property areas"),
+    (MENU_ACCESS, "Buildings"), (MENU_ACCESS, "Houses"),
+]
+_DEV_COMMON += _REGISTER_MENUS
 _DEV_PROPERTY = [
     (READ, RES_ORDER), (WRITE, RES_ORDER), (SUBMIT, RES_ORDER), (WITHDRAW, RES_ORDER),
     (PRINT, RES_ORDER), (EXPORT, RES_HOUSE),
@@ -99,6 +105,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (EXPORT, RES_REPORTS), (MENU_ACCESS, "Fund Office"), (MENU_ACCESS, "Developers"),
         (MENU_ACCESS, "Order review"), (MENU_ACCESS, "Payment Management"),
         (MENU_ACCESS, "Payment notices"), (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation"),
+        *_REGISTER_MENUS,
+        # app/views/standards.py, codes.py, audit.py
+        (MENU_ACCESS, "Deposit standards"), (MENU_ACCESS, "Code tables"), (MENU_ACCESS, "Audit log"),
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],

@@ -116,6 +116,8 @@ def get_owned(session: Session, model: type[T], ident: Any) -> Optional[T]:
         ident = int(ident)
     except (TypeError, ValueError):
         return None
+    if not 0 < ident < 2**31:  # beyond INTEGER PostgreSQL raises instead of finding nothing
+        return None
     obj = session.get(model, ident)
     return obj if obj is not None and current_scope().allows(obj) else None
 

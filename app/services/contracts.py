@@ -304,7 +304,9 @@ def import_contract_rows(session: Session, area: PropertyArea, data: bytes) -> l
 
     Raises ExcelFileError for an unusable file and ValidationFailed listing each bad cell.
     """
-    result: ImportResult = read_sheet(data, contract_columns(), max_rows=MAX_ROWS)
+    result: ImportResult = read_sheet(data, contract_columns())
+    if len(result.rows) > MAX_ROWS:
+        raise ValidationFailed(_l("Choose at most %(n)d houses at a time.", n=MAX_ROWS))
     if not result.ok:
         raise ValidationFailed(_l("%(n)d cells must be corrected.", n=result.error_count),
                                [Problem(e.column, e.reason, row=e.row, value=e.value or None)

@@ -21,9 +21,9 @@ from app.services.reference import CODE_TABLES, seed_reference_data
 from app.services.standards import StandardBook
 
 ORG_DETAILS = {
-    "dev_a": {"legal_rep": "黄志明", "legal_rep_id_no": "440703197805120018", "contact": "李敏",
+    "dev_a": {"legal_rep": "黄志明", "legal_rep_id_no": "44070319780512001X", "contact": "李敏",
               "phone": "13800138001", "address": "江门市蓬江区华信路88号华信大厦12楼"},
-    "dev_b": {"legal_rep": "陈国强", "legal_rep_id_no": "440705198011230030", "contact": "梁芳",
+    "dev_b": {"legal_rep": "陈国强", "legal_rep_id_no": "440705198011230038", "contact": "梁芳",
               "phone": "13800138002", "address": "江门市新会区会城锦江路18号"},
 }
 

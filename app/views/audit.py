@@ -54,7 +54,7 @@ class AuditLogView(PlatformModelView):
     def prepare_rows(self, items: Sequence[AuditLog]) -> None:
         ids = sorted({item.org_id for item in items if item.org_id})
         names = dict(db.session.execute(select(Organisation.id, Organisation.name)
-                                        .where(Organisation.id.in_(ids)))) if ids else {}
+                                        .where(Organisation.id.in_(ids))).tuples().all()) if ids else {}
         for item in items:
             item.organisation_name = names.get(item.org_id, "")
 

@@ -9,7 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.models.payment import CHANNELS, NOTICE_PAID, Notice
 from app.security.roles import RES_BANK
@@ -87,7 +87,7 @@ class BankView(BaseView):
     def proof(self, number: str) -> Any:
         try:
             notice = find_notice(db.session, number)
-        except (NotFound, DomainError):
+        except DomainError:
             abort(404)
         if notice.status != NOTICE_PAID:
             abort(404)

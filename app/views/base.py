@@ -27,14 +27,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
+from app.documents.excel import export_rows
 from app.extensions import db
 from app.models.codes import CodeItem
-from app.security.tenant import rel_query
+from app.security.tenant import current_user, rel_query
+from app.services.audit import record
 
 #: The largest page any list shows, whatever ``psize_`` the request asks for.
 MAX_PAGE_SIZE = 100
-#: The most rows one Excel export writes.
-EXPORT_MAX_ROWS = 50_000
+#: The most rows one Excel export writes (config EXPORT_MAX_ROWS), read in chunks of EXPORT_CHUNK.
+EXPORT_MAX_ROWS = 100_000
+EXPORT_CHUNK = 1000
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PAGING_PREFIXES = ("page_", "psize_")
 
@@ -54,6 +57,23 @@ def check_paging_args() -> None:
                 int(value)
             except ValueError:
                 abort(400)
+
+
+#: The largest id an INTEGER column holds; a bigger one makes PostgreSQL raise, not "not found".
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: Any) -> Optional[int]:
+    """``value`` as a row id, or None when it cannot be one (text, negative, too large)."""
+    try:
+        ident = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return ident if 0 < ident <= MAX_ID else None
+
+
+def blank_none(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def money(value: Any) -> str:
@@ -134,6 +154,18 @@ class BoundedListMixin:
             setattr(self, attr, chosen)
         super()._init_forms()
 
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        # FAB offers ordering by any list column, also figures a view attaches in prepare_rows;
+        # only real columns can be ordered by the database.
+        real = self.datamodel.list_columns
+        self.order_columns = [c for c in self.order_columns if c in real or "." in c]
+        # FAB prints an empty value as "None"; show nothing instead.
+        formatters = dict(self.formatters_columns or {})
+        for column in [*self.list_columns, *self.show_columns]:
+            formatters.setdefault(column, blank_none)
+        self.formatters_columns = formatters
+
     def prepare_rows(self, items: Sequence[Any]) -> None:
         """Hook: attach figures to the rows of one page in a few queries (no N+1)."""
 
@@ -152,6 +184,8 @@ class BoundedListMixin:
 
     def _show(self, pk: Any) -> Any:
         check_paging_args()
+        if valid_id(pk) is None:
+            abort(404)
         return super()._show(pk)
 
     def _get_list_widget(self, filters: Filters, actions: Any = None, order_column: str = "",
@@ -163,6 +197,8 @@ class BoundedListMixin:
         actions = actions or self.actions
         page_size = bounded_page_size(page_size, self.page_size, self.max_page_size)
         page = max(page or 0, 0)
+        if order_column not in self.order_columns:
+            order_column = ""  # FAB would hand any _oc_ argument to ORDER BY (a 500)
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
         count, items = self.datamodel.query(self.list_filters(filters), order_column,
@@ -206,6 +242,8 @@ class ScopedActionsMixin:
         return action
 
     def _scoped_item(self, pk: Any) -> Any:
+        if valid_id(pk) is None:
+            abort(404)
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
         if item is None:
             abort(404)
@@ -242,25 +280,30 @@ class ExportMixin:
         return {column.key: getattr(item, column.key, None) for column in self.export_columns}
 
     def _export_items(self) -> Iterable[Any]:
+        """The filtered, ordered rows, a thousand at a time (an officer may export the city)."""
         check_paging_args()
         get_filter_args(self._filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if order_column not in self.order_columns:
+            order_column = ""
         if not order_column and self.base_order:
             order_column, order_direction = self.base_order
+        filters = self.list_filters(self._filters)
         limit = current_app.config.get("EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
-        _count, items = self.datamodel.query(self.list_filters(self._filters), order_column,
-                                             order_direction, page=0, page_size=limit)
-        for start in range(0, len(items), 500):
-            chunk = items[start:start + 500]
-            self.prepare_rows(chunk)
-            yield from chunk
+        for page in range(-(-limit // EXPORT_CHUNK)):
+            _count, items = self.datamodel.query(filters, order_column, order_direction, page=page,
+                                                 page_size=EXPORT_CHUNK)
+            self.prepare_rows(items)
+            yield from items
+            for item in items:
+                db.session.expunge(item)  # keep memory flat over a long export
+            if len(items) < EXPORT_CHUNK:
+                return
 
     @expose("/export/")
     @has_access
     def export(self) -> Any:
         rows = (self.export_row(item) for item in self._export_items())
-        from app.documents.excel import export_rows
-
         data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
         stamp = dt.date.today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
@@ -313,9 +356,6 @@ class AuditedMixin:
     audit_object_type = ""
 
     def _audit(self, action: str, item: Any, detail: dict[str, Any]) -> None:
-        from app.security.tenant import current_user
-        from app.services.audit import record
-
         user = current_user()
         record(db.session, action, self.audit_object_type, getattr(item, "id", None),
                user_id=getattr(user, "id", None), org_id=getattr(item, "org_id", None), detail=detail)

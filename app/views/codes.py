@@ -11,7 +11,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from app.extensions import db
@@ -40,6 +40,16 @@ def _unique_code(form: Any, field: Any) -> None:
                                                         CodeItem.code == (field.data or "").strip()))
     if taken is not None:
         raise ValidationError(str(_l("This code already exists in the table.")))
+
+
+def _flags() -> dict[str, Any]:
+    # FAB makes a non-nullable boolean "required", so an unticked box would never validate.
+    return {
+        "active": BooleanField(_l("In use"), default=True,
+                               description=_l("Items not in use are no longer offered in forms.")),
+        "residential": BooleanField(_l("Residential tier"),
+                                    description=_l("House uses only: the residential deposit tier applies.")),
+    }
 
 
 class CodeItemView(AuditedMixin, PlatformModelView):
@@ -81,7 +91,9 @@ class CodeItemView(AuditedMixin, PlatformModelView):
     }
     add_form_extra_fields = {
         "kind": SelectField(_l("Code table"), choices=list(KIND_LABELS.items()), validators=[DataRequired()]),
+        **_flags(),
     }
+    edit_form_extra_fields = _flags()
     search_form_extra_fields = {
         "kind": SelectField(_l("Code table"), choices=list(KIND_LABELS.items())),
     }

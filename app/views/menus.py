@@ -16,7 +16,7 @@ _CATEGORIES = [
     (CATEGORY_PROPERTY, "fa-city", _l("Property Management")),
     (CATEGORY_PAYMENT, "fa-money-bill", _l("Payment Management")),
     (CATEGORY_FUND_OFFICE, "fa-landmark", _l("Fund Office")),
-    (CATEGORY_BANK, "fa-university", _l("Bank")),
+    (CATEGORY_BANK, "fa-university", _l("Special-account bank")),
     (CATEGORY_REPORTS, "fa-chart-bar", _l("Reports")),
 ]
 

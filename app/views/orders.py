@@ -16,11 +16,13 @@ from app.security.roles import RES_ORDER
 from app.security.tenant import current_scope, current_user, get_owned_or_404
 from app.services.orders import queries, workflow
 from app.services.orders.queries import OrderFilters
+from app.services.orders.types import display_handler
 from app.views.errors import flash_domain_error
 from app.views.menus import CATEGORY_PROPERTY
 from app.views.orders_common import (FORM_TYPES, int_arg, opinion_arg, order_context, page_url,
                                      print_links, print_response, status_choices, type_choices,
                                      type_label, version_arg)
+from app.views.orders_form import OrderFormView
 
 REGISTER_ORDER = 40
 MENU_MY_ORDERS = "My orders"
@@ -97,14 +99,10 @@ class OrdersView(BaseView):
 
 
 def _order_area_name(order: BusinessOrder) -> str:
-    from app.services.orders.types import handler_for
-
-    return handler_for(order.type).area_name(order)
+    return display_handler(order.type).area_name(order)
 
 
 def register(appbuilder: AppBuilder) -> None:
-    from app.views.orders_form import OrderFormView
-
     appbuilder.add_view_no_menu(OrderFormView())
     appbuilder.add_link(MENU_COLLECT, href="/order-form/collect", icon="fa-plus-square",
                         label=_l("Property area collection"), category=CATEGORY_PROPERTY)

@@ -15,7 +15,7 @@ from app.models.codes import KIND_ATTACHMENT, KIND_DISTRICT, KIND_ID_TYPE
 from app.models.order import AREA_COLLECT, HOUSE_SUPPLEMENT, ORDER_TYPES, BusinessOrder
 from app.security.tenant import current_user
 from app.services.orders import documents, queries, staging, workflow
-from app.services.orders.types import handler_for, registered_types
+from app.services.orders.types import display_handler, registered_types
 from app.services.orders.types.area_collect import AREA_FIELDS, area_data
 from app.services.orders.types.new_houses import deposit_point
 from app.services.reference import code_map
@@ -28,10 +28,7 @@ FORMATS = ("html", "pdf")
 
 
 def type_label(order_type: str) -> str:
-    try:
-        return str(handler_for(order_type).title)
-    except LookupError:
-        return order_type
+    return str(display_handler(order_type).title)
 
 
 def type_choices() -> list[tuple[str, str]]:
@@ -83,7 +80,7 @@ def area_summary(order: BusinessOrder) -> list[tuple[str, str]]:
 
 def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any]:
     """Everything the order page shows: summary, lines (paged, before/after), files, history."""
-    handler = handler_for(order.type)
+    handler = display_handler(order.type)
     target = request.args.get("lines", staging.HOUSE)
     if target not in (staging.HOUSE, staging.BUILDING):
         target = staging.HOUSE
@@ -128,7 +125,7 @@ def print_response(order: BusinessOrder, doc: str, fmt: str) -> Any:
         html = render_html("application_form.html", form=documents.application_form(db.session, order))
         name = _("application-%(number)s", number=order.number)
     else:
-        if not getattr(handler_for(order.type), "prints_account_list", False):
+        if not display_handler(order.type).prints_account_list:
             abort(404)
         html = render_html("account_list.html", doc=documents.account_list(db.session, order))
         name = _("account-list-%(number)s", number=order.number)
@@ -142,7 +139,7 @@ def print_response(order: BusinessOrder, doc: str, fmt: str) -> Any:
 def print_links(order: BusinessOrder, endpoint: str) -> list[dict[str, Any]]:
     """The printables of the order with their HTML and PDF addresses."""
     docs = [("application", _("Application form"))]
-    if getattr(handler_for(order.type), "prints_account_list", False):
+    if display_handler(order.type).prints_account_list:
         docs.append(("accounts", _("Account opening list")))
     return [{"doc": doc, "label": label,
              "html": url_for(endpoint, pk=order.id, doc=doc, fmt="html"),

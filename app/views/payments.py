@@ -1,5 +1,5 @@
-"""交款管理 screens (§1.4): 开发建设单位批量交款, 代打交款通知单, 自定义交款, and the JSON calls
-their scripts make. Every area, house and notice id from the browser goes through the tenant check.
+"""交款管理 screens (§1.4): 开发建设单位批量交款, 代打交款通知单, 自定义交款, and the JSON
+calls their scripts make. Every area, house and notice id from the browser goes through the tenant check.
 """
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from flask import abort, jsonify, request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.domain.money import to_money
 from app.domain.validators import ID_TYPES
 from app.errors import DomainError, Problem, ValidationFailed
 from app.extensions import db
-from app.models.payment import PAY_RENEW, Notice
+from app.models.payment import Notice
 from app.models.property import House, PropertyArea
 from app.security.roles import RES_PAYMENT
 from app.security.tenant import current_user, get_owned_or_404, scoped_select
@@ -215,8 +214,6 @@ class PaymentsView(BaseView):
         area = owned_area(body.get("area_id"))
         payment_type = str(body.get("payment_type") or "")
         amounts = _amounts(body.get("amounts"), id_list(body.get("house_ids"), "houses"))
-        if payment_type != PAY_RENEW and not body.get("amounts"):
-            amounts = {house_id: None for house_id in amounts}
         result = issue_custom_notices(db.session, area, payment_type, amounts, user_id=user_id())
         return jsonify(issue_answer(result))
 

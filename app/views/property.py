@@ -15,6 +15,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter, Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from wtforms import SelectField
@@ -28,7 +29,8 @@ from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOUR
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
 from app.security.tenant import get_owned_or_404, scoped, tenant_filters
-from app.services.ledger import balances, deposit_state, entries, outstanding
+from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
+                                 entries, outstanding)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
                             money, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
@@ -52,9 +54,9 @@ ENTRY_LABELS = {
     ENTRY_TRANSFER_OUT: _l("Transfer out"),
 }
 DEPOSIT_STATE_LABELS = {
-    "paid": _l("Paid"),
-    "partly_paid": _l("Partly paid"),
-    "unpaid": _l("Unpaid"),
+    STATE_PAID: _l("Fully paid"),
+    STATE_PARTLY_PAID: _l("Partly paid"),
+    STATE_UNPAID: _l("Not paid"),
 }
 #: Register screens are read-only; export is a permission of its own on houses.
 READ_ONLY_ROUTES = {"list", "show", "export"}
@@ -160,7 +162,8 @@ class PropertyAreaView(RegisterView):
         "code": _l("Area code"), "name": _l("Property area name"), "organisation": _l("Developer"),
         "district_code": _l("District"), "address": _l("Address"), "project_name": _l("Project name"),
         "presale_permit_no": _l("Pre-sale permit No."), "land_use_cert_no": _l("Land use certificate No."),
-        "planned_households": _l("Planned households"), "total_building_area": _l("Total building area (m²)"),
+        "planned_households": _l("Planned households"),
+        "total_building_area": _l("Total building area (m²)"),
         "contact": _l("Contact person"), "contact_phone": _l("Contact phone"),
         "trade_project_ids": _l("Trading-system project"), "created_at": _l("Created"),
         **_FIGURE_LABELS,
@@ -172,13 +175,13 @@ class PropertyAreaView(RegisterView):
     @property
     def export_columns(self) -> list[Column]:
         return [
-            Column(str(_l("Area code")), "code"), Column(str(_l("Property area name")), "name", width=24),
-            Column(str(_l("District")), "district", width=10), Column(str(_l("Address")), "address", width=30),
-            Column(str(_l("Number of buildings")), "building_count", ColumnType.INT, width=8),
-            Column(str(_l("Number of houses")), "house_count", ColumnType.INT, width=8),
-            Column(str(_l("Amount due")), "due_total", ColumnType.DECIMAL),
-            Column(str(_l("Paid")), "paid_total", ColumnType.DECIMAL),
-            Column(str(_l("Unpaid")), "unpaid_total", ColumnType.DECIMAL),
+            Column(_("Area code"), "code"), Column(_("Property area name"), "name", width=24),
+            Column(_("District"), "district", width=10), Column(_("Address"), "address", width=30),
+            Column(_("Number of buildings"), "building_count", ColumnType.INT, width=8),
+            Column(_("Number of houses"), "house_count", ColumnType.INT, width=8),
+            Column(_("Amount due"), "due_total", ColumnType.DECIMAL),
+            Column(_("Paid"), "paid_total", ColumnType.DECIMAL),
+            Column(_("Unpaid"), "unpaid_total", ColumnType.DECIMAL),
         ]
 
     def export_row(self, item: PropertyArea) -> dict[str, Any]:
@@ -222,15 +225,15 @@ class BuildingView(RegisterView):
     @property
     def export_columns(self) -> list[Column]:
         return [
-            Column(str(_l("Building code")), "code", width=18), Column(str(_l("Building name")), "name"),
-            Column(str(_l("Property area")), "area_name", width=24),
-            Column(str(_l("Building structure")), "structure"),
-            Column(str(_l("Completed (year-month)")), "built_ym", width=10),
-            Column(str(_l("Floors")), "floors", ColumnType.INT, width=8),
-            Column(str(_l("Address")), "address", width=30),
-            Column(str(_l("Number of houses")), "house_count", ColumnType.INT, width=8),
-            Column(str(_l("Amount due")), "due_total", ColumnType.DECIMAL),
-            Column(str(_l("Paid")), "paid_total", ColumnType.DECIMAL),
+            Column(_("Building code"), "code", width=18), Column(_("Building name"), "name"),
+            Column(_("Property area"), "area_name", width=24),
+            Column(_("Building structure"), "structure"),
+            Column(_("Completed (year-month)"), "built_ym", width=10),
+            Column(_("Floors"), "floors", ColumnType.INT, width=8),
+            Column(_("Address"), "address", width=30),
+            Column(_("Number of houses"), "house_count", ColumnType.INT, width=8),
+            Column(_("Amount due"), "due_total", ColumnType.DECIMAL),
+            Column(_("Paid"), "paid_total", ColumnType.DECIMAL),
         ]
 
     def export_row(self, item: Building) -> dict[str, Any]:
@@ -285,6 +288,15 @@ class HouseView(RegisterView):
                     "amount_due", "paid_amount", "outstanding_amount", "deposit_state",
                     "standard_text", "deposit_time_point", "opened_at", "source", "trade_house_code",
                     "contract_no", "contract_bound_at", "closed_at"]
+    show_fieldsets = [
+        (_l("House"), {"fields": ["code", "area", "building", "unit", "floor", "room", "address",
+                                  "building_area", "inner_area", "use_code", "has_lift", "sales_status",
+                                  "price", "source", "trade_house_code"]}),
+        (_l("Fund account"), {"fields": ["status", "amount_due", "paid_amount", "outstanding_amount",
+                                         "deposit_state", "standard_text", "deposit_time_point",
+                                         "opened_at", "closed_at"]}),
+        (_l("Sale contract"), {"fields": ["contract_no", "contract_bound_at"]}),
+    ]
     search_columns = ["code", "room", "unit", "floor", "building", "area", "status", "use_code",
                       "sales_status", "has_lift", "contract_no"]
     search_form_extra_fields = {
@@ -317,18 +329,19 @@ class HouseView(RegisterView):
     @property
     def export_columns(self) -> list[Column]:
         return [
-            Column(str(_l("House No.")), "code", width=22), Column(str(_l("Property area")), "area_name", width=20),
-            Column(str(_l("Building")), "building_name"), Column(str(_l("Unit")), "unit", width=8),
-            Column(str(_l("Floor")), "floor", ColumnType.INT, width=8), Column(str(_l("Room")), "room", width=8),
-            Column(str(_l("Building area (m²)")), "building_area", ColumnType.DECIMAL),
-            Column(str(_l("House use")), "use"), Column(str(_l("Lift")), "has_lift", width=8),
-            Column(str(_l("Sales status")), "sales_status", width=10),
-            Column(str(_l("Account status")), "status_label", width=10),
-            Column(str(_l("Amount due")), "amount_due", ColumnType.DECIMAL),
-            Column(str(_l("Paid")), "paid_amount", ColumnType.DECIMAL),
-            Column(str(_l("Outstanding")), "outstanding_amount", ColumnType.DECIMAL),
-            Column(str(_l("Deposit standard")), "standard_text", width=16),
-            Column(str(_l("Contract No.")), "contract_no", width=20),
+            Column(_("House No."), "code", width=22),
+            Column(_("Property area"), "area_name", width=20),
+            Column(_("Building"), "building_name"), Column(_("Unit"), "unit", width=8),
+            Column(_("Floor"), "floor", ColumnType.INT, width=8), Column(_("Room"), "room", width=8),
+            Column(_("Building area (m²)"), "building_area", ColumnType.DECIMAL),
+            Column(_("House use"), "use"), Column(_("Lift"), "has_lift", width=8),
+            Column(_("Sales status"), "sales_status", width=10),
+            Column(_("Account status"), "status_label", width=10),
+            Column(_("Amount due"), "amount_due", ColumnType.DECIMAL),
+            Column(_("Paid"), "paid_amount", ColumnType.DECIMAL),
+            Column(_("Outstanding"), "outstanding_amount", ColumnType.DECIMAL),
+            Column(_("Deposit standard"), "standard_text", width=16),
+            Column(_("Contract No."), "contract_no", width=20),
         ]
 
     def export_row(self, item: House) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from app.security.roles import RES_REVIEW
 from app.security.tenant import current_scope, current_user, get_owned_or_404
 from app.services.orders import queries, workflow
 from app.services.orders.queries import OrderFilters
+from app.services.orders.types import display_handler
 from app.views.errors import flash_domain_error
 from app.views.menus import CATEGORY_FUND_OFFICE
 from app.views.orders_common import (int_arg, opinion_arg, order_context, page_url, print_links,
@@ -126,9 +127,7 @@ class ReviewView(BaseView):
 
 
 def _area_name(order: BusinessOrder) -> str:
-    from app.services.orders.types import handler_for
-
-    return handler_for(order.type).area_name(order)
+    return display_handler(order.type).area_name(order)
 
 
 def register(appbuilder: AppBuilder) -> None:

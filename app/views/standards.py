@@ -20,7 +20,8 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange, Optional as OptionalValue, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
+from wtforms.validators import Optional as OptionalValue
 
 from app.errors import DomainError, Problem, ValidationFailed
 from app.extensions import db
@@ -77,7 +78,8 @@ def standard_problems(basis: Optional[str], rate: Optional[Decimal], min_floors:
     if rate is None or rate <= 0:
         problems.append(Problem("rate", _l("The rate must be greater than zero.")))
     elif basis == BASIS_PRICE and rate > 1:
-        problems.append(Problem("rate", _l("A share of the price is a fraction: at most 1 (e.g. 0.02 for 2 %).")))
+        problems.append(Problem("rate", _l("A share of the price is a fraction: at most 1 "
+                                           "(e.g. 0.02 for 2 per cent).")))
     if min_floors is not None and max_floors is not None and min_floors > max_floors:
         problems.append(Problem("max_floors", _l("The highest floor count must not be below the lowest.")))
     if effective_from and effective_to and effective_to <= effective_from:
@@ -108,6 +110,9 @@ def _standard_fields() -> dict[str, Any]:
                                 description=_l("Any: the standard applies with and without lift.")),
         "basis": SelectField(_l("Basis"), choices=list(BASIS_LABELS.items()),
                              validators=[_field_rule("basis")]),
+        # FAB makes a non-nullable boolean "required", so an unticked box would never validate.
+        "is_example": BooleanField(
+            _l("Example"), description=_l("Seeded examples are marked until the office replaces them.")),
     }
 
 
@@ -141,7 +146,8 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
         "note": _l("Note"), "created_at": _l("Created"),
     }
     description_columns = {
-        "rate": _l("Yuan per m² for the area basis; a fraction of the price (0.02 = 2 %) for the price basis."),
+        "rate": _l("Yuan per m² for the area basis; a fraction of the price for the price basis "
+                   "(0.02 is 2 per cent)."),
         "min_floors": _l("Optional storey class: total floors of the building, inclusive."),
         "max_floors": _l("Optional storey class: total floors of the building, inclusive."),
         "effective_to": _l("Leave empty while the standard is in force."),
@@ -155,7 +161,7 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
     }
     validators_columns = {
         "name": [DataRequired()],
-        "rate": [DataRequired(), _field_rule("rate")],
+        "rate": [InputRequired(), _field_rule("rate")],
         "min_floors": [OptionalValue(), NumberRange(min=0, max=200)],
         "max_floors": [OptionalValue(), NumberRange(min=0, max=200), _field_rule("max_floors")],
         "effective_from": [DataRequired()],
@@ -217,7 +223,8 @@ class StandardCheckForm(FlaskForm):
     use_code = SelectField(_l("House use"), choices=lambda: code_choices(KIND_HOUSE_USE),
                            validators=[DataRequired()])
     has_lift = BooleanField(_l("Lift"))
-    floors = IntegerField(_l("Floors of the building"), validators=[OptionalValue(), NumberRange(min=0, max=200)])
+    floors = IntegerField(_l("Floors of the building"),
+                          validators=[OptionalValue(), NumberRange(min=0, max=200)])
     building_area = DecimalField(_l("Building area (m²)"),
                                  validators=[DataRequired(), NumberRange(min=Decimal("0.01"))])
     price = DecimalField(_l("House price"), validators=[OptionalValue(), NumberRange(min=Decimal("0.01"))])

@@ -1,9 +1,11 @@
 """Column specs for Excel businesses, and the cell parsers built from them.
 
-A ``Column`` says what one sheet column holds; ``make_parser`` turns it into a function that takes a
-raw cell as python-calamine returns it (str, float, int, bool, date, datetime, time) and gives back a
-normalised python value, None for a blank cell, or raises ``CellInvalid`` with a translated reason.
+A ``Column`` says what one sheet column holds; ``make_parser`` turns it into a function that takes
+a raw cell as python-calamine returns it (str, float, int, bool, date, datetime, time) and gives
+back a normalised python value, None for a blank cell, or raises ``CellInvalid`` with a
+translated reason.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
@@ -35,7 +37,9 @@ _DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 # 2005-03, 2005/3, 2005.03, 2005年3月, with an optional day and time after it.
 _YEAR_MONTH_RE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?"
+    r"(?:\s*[-/.]?\s*\d{1,2}\s*日?)?"
+    r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
 )
 _YEAR_MONTH_DIGITS_RE = re.compile(r"(\d{4})(\d{2})")
 # Excel's day 0 in the 1900 date system (the 1900 leap-year bug makes it 30 Dec, not 31).
@@ -46,7 +50,7 @@ _YEAR_MIN, _YEAR_MAX = 1900, 2100
 _EXACT_FLOAT_LIMIT = 10**15
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     """What a column holds; decides its parser, template format and export format."""
 
     TEXT = "text"
@@ -60,7 +64,13 @@ class ColumnType(str, Enum):
 
 #: Columns the template formats as text, so Excel keeps leading zeros and does not make dates.
 TEXT_LIKE = frozenset(
-    {ColumnType.TEXT, ColumnType.CODE, ColumnType.ID_NUMBER, ColumnType.PHONE, ColumnType.YEAR_MONTH}
+    {
+        ColumnType.TEXT,
+        ColumnType.CODE,
+        ColumnType.ID_NUMBER,
+        ColumnType.PHONE,
+        ColumnType.YEAR_MONTH,
+    }
 )
 
 
@@ -144,10 +154,49 @@ def _checked(column: Column, value: Any) -> Any:
     return value
 
 
+# The readers below run once per cell of files of 100,000 rows. These guards are exact tests for
+# text that the normalise_* functions would return unchanged, so the common case skips the call.
+
+
+def _is_normal_text(raw: Any) -> bool:
+    """True if normalise_text(raw) == raw: printable (so no whitespace but " "), no " ", NFKC."""
+    return (
+        raw.__class__ is str
+        and raw.isprintable()
+        and " " not in raw
+        and unicodedata.is_normalized("NFKC", raw)
+    )
+
+
+def _is_normal_id(raw: Any) -> bool:
+    """True if normalise_id_number(raw) == raw: ASCII letters and digits, no lower case."""
+    return (
+        raw.__class__ is str
+        and raw.isascii()
+        and raw.isalnum()
+        and (raw.isupper() or raw.isdigit())
+    )
+
+
+def _is_normal_phone(raw: Any) -> bool:
+    """True if normalise_phone(raw) == raw: printable ASCII without spaces."""
+    return raw.__class__ is str and raw.isascii() and raw.isprintable() and " " not in raw
+
+
+def _text(raw: Any) -> str:
+    return raw if _is_normal_text(raw) else normalise_text(raw)
+
+
 def _too_long(column: Column, text: str) -> None:
     """Raise CellInvalid if ``text`` is longer than the column allows."""
     if column.max_length is not None and len(text) > column.max_length:
         raise CellInvalid(_("At most %(max)d characters.", max=column.max_length))
+
+
+def _outside(column: Column, value: int | Decimal) -> bool:
+    """True if ``value`` lies outside the column's minimum / maximum."""
+    low, high = column.minimum, column.maximum
+    return (low is not None and value < low) or (high is not None and value > high)
 
 
 def _in_range(column: Column, value: int | Decimal) -> None:
@@ -162,12 +211,15 @@ def _in_range(column: Column, value: int | Decimal) -> None:
 
 
 def _text_parser(column: Column) -> Parser:
+    limit = column.max_length or 0
+
     def parse(raw: Any) -> str | None:
-        text = normalise_text(raw)
+        text = _text(raw)
         if not text:
             return None
-        _too_long(column, text)
-        return _checked(column, text)
+        if limit and len(text) > limit:
+            _too_long(column, text)
+        return _checked(column, text) if column.check else text
 
     return parse
 
@@ -189,8 +241,9 @@ def _int_parser(column: Column) -> Parser:
             if match is None:
                 raise CellInvalid(_("Must be a whole number."))
             value = int(match.group(1))
-        _in_range(column, value)
-        return _checked(column, value)
+        if _outside(column, value):
+            _in_range(column, value)
+        return _checked(column, value) if column.check else value
 
     return parse
 
@@ -216,8 +269,9 @@ def _decimal_parser(column: Column) -> Parser:
             raise CellInvalid(_("Must be a number.")) from exc
         if value != number:
             raise CellInvalid(_("At most %(places)d decimal places.", places=column.places))
-        _in_range(column, value)
-        return _checked(column, value)
+        if _outside(column, value):
+            _in_range(column, value)
+        return _checked(column, value) if column.check else value
 
     return parse
 
@@ -278,7 +332,10 @@ def _year_month_from_number(number: float | int) -> tuple[int, int]:
 
 
 def code_lookup(column: Column) -> dict[str, Any]:
-    """Return match key -> code for a CODE column: labels, codes, codes without leading zeros, aliases."""
+    """Return match key -> code for a CODE column.
+
+    Keys are the labels, the codes, digit codes without leading zeros and the aliases.
+    """
     lookup: dict[str, Any] = {}
     by_label: dict[str, Any] = {}
     for code, label in column.codes:
@@ -314,14 +371,17 @@ def _exact_number_text(raw: Any) -> Any:
     """Refuse a long number Excel has stored as a float (it keeps only 15 digits)."""
     if raw.__class__ is float and (not raw.is_integer() or abs(raw) >= _EXACT_FLOAT_LIMIT):
         raise CellInvalid(
-            _("Excel stored this as a number and rounded it; format the column as text and type it again.")
+            _(
+                "Excel stored this as a number and rounded it; format the column as text and "
+                "type it again."
+            )
         )
     return raw
 
 
 def _id_number_parser(column: Column) -> Parser:
     def parse(raw: Any) -> str | None:
-        text = normalise_id_number(_exact_number_text(raw))
+        text = raw if _is_normal_id(raw) else normalise_id_number(_exact_number_text(raw))
         if not text:
             return None
         _too_long(column, text)
@@ -332,7 +392,7 @@ def _id_number_parser(column: Column) -> Parser:
 
 def _phone_parser(column: Column) -> Parser:
     def parse(raw: Any) -> str | None:
-        text = normalise_phone(_exact_number_text(raw))
+        text = raw if _is_normal_phone(raw) else normalise_phone(_exact_number_text(raw))
         if not text:
             return None
         problem = validate_phone(text)

@@ -1,4 +1,5 @@
 """Export of any list the user sees to .xlsx, streamed row by row (xlsxwriter constant_memory)."""
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,9 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def export_rows(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], sheet_name: str) -> bytes:
+def export_rows(
+    columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], sheet_name: str
+) -> bytes:
     """Return an .xlsx of ``rows`` (dicts keyed by ``Column.key``) under a bold, frozen header.
 
     Codes are written as their labels, Decimals and ints as numbers, dates as dates, and every
@@ -32,12 +35,20 @@ def export_rows(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], sh
         path = os.path.join(work, "export.xlsx")
         workbook = xlsxwriter.Workbook(
             path,
-            {"constant_memory": True, "tmpdir": work, "strings_to_formulas": False, "strings_to_urls": False},
+            {
+                "constant_memory": True,
+                "tmpdir": work,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
         )
         sheet = workbook.add_worksheet(sheet_name)
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         formats = _formats(workbook)
-        labels = [dict((code, str(label)) for code, label in c.codes) if c.codes else None for c in columns]
+        labels = [
+            dict((code, str(label)) for code, label in c.codes) if c.codes else None
+            for c in columns
+        ]
         for index, column in enumerate(columns):
             sheet.set_column(index, index, max(column.width, 2 * len(column.header) + 2))
             sheet.write_string(0, index, column.header, header)
@@ -66,7 +77,9 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
     }
 
 
-def _write(sheet: Any, row: int, col: int, value: Any, column: Column, formats: dict[str, Any]) -> None:
+def _write(
+    sheet: Any, row: int, col: int, value: Any, column: Column, formats: dict[str, Any]
+) -> None:
     """Write one value with the type Excel should see; text always goes through ``neutralise``."""
     if isinstance(value, bool):
         sheet.write_string(row, col, _("Yes") if value else _("No"))

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.documents.excel.columns import Column, ColumnType
-from app.documents.excel.reader import DEFAULT_MAX_ROWS, ImportResult, read_sheet
+from app.documents.excel.reader import DEFAULT_MAX_ROWS, ImportResult, RowRule, read_sheet
 from app.documents.excel.security import DEFAULT_LIMITS, Limits
 from app.documents.excel.template import build_template
 from app.domain.validators import validate_person_name
@@ -49,7 +49,12 @@ OWNER_KEYS = ("owner_name", "owner_id_type", "owner_id_no", "owner_phone")
 BUILDING_KEYS = ("structure_code", "built_ym", "floors")
 
 # Words people write instead of the table's label; mapped only when the label is in the table.
-STRUCTURE_ALIASES = {"钢混": "钢筋混凝土结构", "钢混结构": "钢筋混凝土结构", "砖混": "混合结构", "砖混结构": "混合结构"}
+STRUCTURE_ALIASES = {
+    "钢混": "钢筋混凝土结构",
+    "钢混结构": "钢筋混凝土结构",
+    "砖混": "混合结构",
+    "砖混结构": "混合结构",
+}
 USE_ALIASES = {"车库": "车库/车位", "车位": "车库/车位"}
 LIFT_ALIASES = {"是": "有", "否": "无", "有电梯": "有", "无电梯": "无"}
 
@@ -78,11 +83,15 @@ def house_columns(codes: HouseCodes) -> tuple[Column, ...]:
     """Return the 18 house-sheet columns in template order; dict keys follow the House model."""
     choose = _l("Choose from the list.")
     owner = _l("Owner columns: fill in all four or leave all four empty.")
+    area = {"minimum": Decimal("0.01"), "maximum": _AREA_MAX}
     return (
-        Column(BUILDING_NAME, "building_name", required=True, max_length=60, example="1栋", width=12,
-               note=_l("Building name, e.g. 1栋. Rows of one building must have the same structure, completion month and total floors.")),
+        Column(BUILDING_NAME, "building_name", required=True, max_length=60, example="1栋",
+               width=12,
+               note=_l("Building name, e.g. 1栋. Rows of one building must have the same "
+                       "structure, completion month and total floors.")),
         Column(STRUCTURE, "structure_code", ColumnType.CODE, codes=codes.structures,
-               aliases=STRUCTURE_ALIASES, note=choose, example=_first_label(codes.structures), width=16),
+               aliases=STRUCTURE_ALIASES, note=choose, example=_first_label(codes.structures),
+               width=16),
         Column(BUILT_YM, "built_ym", ColumnType.YEAR_MONTH, example="2005-03", width=10,
                note=_l("Year and month the building was completed, e.g. 2005-03.")),
         Column(FLOORS, "floors", ColumnType.INT, minimum=1, maximum=200, example=18, width=8,
@@ -90,32 +99,38 @@ def house_columns(codes: HouseCodes) -> tuple[Column, ...]:
         Column(UNIT, "unit", max_length=20, example="1", width=8,
                note=_l("Unit, e.g. 1 or 1单元; leave empty if the building has no units.")),
         Column(FLOOR, "floor", ColumnType.INT, required=True, minimum=-10, maximum=200, example=1,
-               width=8, note=_l("Floor of the house, a whole number; basements are negative, e.g. -1.")),
+               width=8,
+               note=_l("Floor of the house, a whole number; basements are negative, e.g. -1.")),
         Column(ROOM, "room", required=True, max_length=20, example="0101", width=8,
                note=_l("Room number as written on the door, e.g. 0101.")),
-        Column(ADDRESS, "address", max_length=200, example="江门市蓬江区建设路1号1栋0101", width=30,
+        Column(ADDRESS, "address", max_length=200, example="江门市蓬江区建设路1号1栋0101",
+               width=30,
                note=_l("Full address of the house.")),
-        Column(BUILDING_AREA, "building_area", ColumnType.DECIMAL, required=True, minimum=Decimal("0.01"),
-               maximum=_AREA_MAX, example=Decimal("89.12"), width=10,
+        Column(BUILDING_AREA, "building_area", ColumnType.DECIMAL, required=True, **area,
+               example=Decimal("89.12"), width=10,
                note=_l("Building area in square metres, at most 2 decimal places.")),
-        Column(INNER_AREA, "inner_area", ColumnType.DECIMAL, minimum=Decimal("0.01"), maximum=_AREA_MAX,
-               example=Decimal("70.50"), width=10,
-               note=_l("Inner (套内) area in square metres, at most 2 decimal places; not larger than the building area.")),
-        Column(USE, "use_code", ColumnType.CODE, required=True, codes=codes.uses, aliases=USE_ALIASES,
-               note=choose, example=_first_label(codes.uses), width=12),
-        Column(LIFT, "has_lift", ColumnType.CODE, required=True, codes=codes.lifts, aliases=LIFT_ALIASES,
-               note=choose, example=_first_label(codes.lifts), width=6),
-        Column(SALES_STATUS, "sales_status", ColumnType.CODE, codes=codes.sales_statuses, note=choose,
-               example=_first_label(codes.sales_statuses), width=10),
-        Column(PRICE, "price", ColumnType.DECIMAL, money=True, minimum=Decimal("0.01"), maximum=_PRICE_MAX,
-               example=Decimal("1234567.89"), width=14,
-               note=_l("Total price in yuan, at most 2 decimal places; required when the deposit standard for the house is based on its price.")),
-        Column(OWNER_NAME, "owner_name", max_length=50, check=validate_person_name, example="张三", width=10, note=owner),
+        Column(INNER_AREA, "inner_area", ColumnType.DECIMAL, **area, example=Decimal("70.50"),
+               width=10,
+               note=_l("Inner (套内) area in square metres, at most 2 decimal places; not larger "
+                       "than the building area.")),
+        Column(USE, "use_code", ColumnType.CODE, required=True, codes=codes.uses,
+               aliases=USE_ALIASES, note=choose, example=_first_label(codes.uses), width=12),
+        Column(LIFT, "has_lift", ColumnType.CODE, required=True, codes=codes.lifts,
+               aliases=LIFT_ALIASES, note=choose, example=_first_label(codes.lifts), width=6),
+        Column(SALES_STATUS, "sales_status", ColumnType.CODE, codes=codes.sales_statuses,
+               note=choose, example=_first_label(codes.sales_statuses), width=10),
+        Column(PRICE, "price", ColumnType.DECIMAL, money=True, minimum=Decimal("0.01"),
+               maximum=_PRICE_MAX, example=Decimal("1234567.89"), width=14,
+               note=_l("Total price in yuan, at most 2 decimal places; required when the deposit "
+                       "standard for the house is based on its price.")),
+        Column(OWNER_NAME, "owner_name", max_length=50, check=validate_person_name,
+               example="张三", width=10, note=owner),
         Column(ID_TYPE, "owner_id_type", ColumnType.CODE, codes=codes.id_types, note=owner,
                example=_first_label(codes.id_types), width=16),
-        Column(ID_NUMBER, "owner_id_no", ColumnType.ID_NUMBER, max_length=30, id_type_key="owner_id_type",
-               example="11010519491231002X", width=20, note=owner),
-        Column(PHONE, "owner_phone", ColumnType.PHONE, max_length=20, example="13800138000", width=14,
+        Column(ID_NUMBER, "owner_id_no", ColumnType.ID_NUMBER, max_length=30,
+               id_type_key="owner_id_type", example="11010519491231002X", width=20, note=owner),
+        Column(PHONE, "owner_phone", ColumnType.PHONE, max_length=20, example="13800138000",
+               width=14,
                note=_l("Owner's mobile or landline, e.g. 13800138000 or 0750-3501234.")),
     )
 
@@ -151,7 +166,10 @@ def owner_all_or_none(row: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
     """Owner name, ID type, ID number and phone are filled in together or not at all."""
     missing = [key for key in OWNER_KEYS if row[key] is None]
     if missing and len(missing) < len(OWNER_KEYS):
-        reason = _("Owner name, ID type, ID number and phone must be filled in together or left empty together.")
+        reason = _(
+            "Owner name, ID type, ID number and phone must be filled in together or left empty "
+            "together."
+        )
         for key in missing:
             yield key, reason
 
@@ -162,7 +180,7 @@ def inner_area_fits(row: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
         yield "inner_area", _("The inner area is larger than the building area.")
 
 
-def price_rule(price_required: PriceRequired) -> Callable[[Mapping[str, Any]], Iterable[tuple[str, Any]]]:
+def price_rule(price_required: PriceRequired) -> RowRule:
     """Return the row rule asking for 房屋总价 where the caller's standard is price-based."""
 
     def rule(row: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
@@ -172,7 +190,9 @@ def price_rule(price_required: PriceRequired) -> Callable[[Mapping[str, Any]], I
     return rule
 
 
-def consistent_buildings(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> Iterable[tuple[int, str, Any]]:
+def consistent_buildings(
+    rows: Sequence[tuple[int, Mapping[str, Any]]],
+) -> Iterable[tuple[int, str, Any]]:
     """Rows of one 楼幢名称 must agree on structure, completion month and total floors."""
     first: dict[str, tuple[int, Mapping[str, Any]]] = {}
     for number, row in rows:
@@ -187,15 +207,19 @@ def consistent_buildings(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> Itera
                 )
 
 
-def unique_houses(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> Iterable[tuple[int, str, Any]]:
+def unique_houses(
+    rows: Sequence[tuple[int, Mapping[str, Any]]],
+) -> Iterable[tuple[int, str, Any]]:
     """No two rows may describe the same house (same building, unit, floor and room)."""
     first: dict[tuple[Any, ...], int] = {}
     for number, row in rows:
-        key = (row["building_name"], (row["unit"] or "").casefold(), row["floor"], row["room"].casefold())
+        unit = (row["unit"] or "").casefold()
+        key = (row["building_name"], unit, row["floor"], row["room"].casefold())
         earlier = first.setdefault(key, number)
         if earlier != number:
             yield number, "room", _(
-                "Rows %(first)d and %(second)d are the same house (same building, unit, floor and room).",
+                "Rows %(first)d and %(second)d are the same house (same building, unit, floor "
+                "and room).",
                 first=earlier,
                 second=number,
             )

@@ -1,4 +1,5 @@
-"""A copy of an uploaded workbook with its bad cells marked, for the user to fix and upload again."""
+"""A copy of an uploaded workbook with its bad cells marked, to fix and upload again."""
+
 from __future__ import annotations
 
 import os
@@ -48,12 +49,18 @@ def error_headers() -> list[str]:
     return [_("Sheet"), _("Row"), _("Column"), _("Value"), _("Reason")]
 
 
-def _bad_cells(rows: Sequence[Sequence[Any]], errors: Sequence[CellError]) -> dict[CellKey, list[str]]:
+def _bad_cells(
+    rows: Sequence[Sequence[Any]], errors: Sequence[CellError]
+) -> dict[CellKey, list[str]]:
     """Return (0-based row, 0-based column) -> reasons, finding columns by header text."""
     wanted = {header_key(e.column) for e in errors if e.column}
     header: dict[str, int] = {}
     for cells in rows[:HEADER_SEARCH_ROWS]:
-        found = {header_key(v): i for i, v in enumerate(cells) if v not in (None, "") and header_key(v) in wanted}
+        found = {
+            header_key(v): i
+            for i, v in enumerate(cells)
+            if v not in (None, "") and header_key(v) in wanted
+        }
         if len(found) > len(header):
             header = found
     marked: dict[CellKey, list[str]] = defaultdict(list)
@@ -114,9 +121,13 @@ def _rebuild(sheet: SheetData, filename: str, errors: Sequence[CellError]) -> by
         for row, cells in enumerate(sheet.table):
             for column, value in enumerate(cells):
                 reasons = marked.get((row, column))
-                _write_value(out, row, column, value, (bad_day if reasons else day), bad if reasons else None)
+                _write_value(
+                    out, row, column, value, (bad_day if reasons else day), bad if reasons else None
+                )
                 if reasons:
-                    out.write_comment(row, column, "\n".join(reasons), {"x_scale": 2, "y_scale": 1.5})
+                    out.write_comment(
+                        row, column, "\n".join(reasons), {"x_scale": 2, "y_scale": 1.5}
+                    )
         listing = book.add_worksheet(ERROR_SHEET)
         listing.write_row(0, 0, error_headers())
         for number, error in enumerate(errors, start=1):
@@ -130,7 +141,9 @@ def _rebuild(sheet: SheetData, filename: str, errors: Sequence[CellError]) -> by
             return handle.read()
 
 
-def _write_value(out: Any, row: int, column: int, value: Any, date_format: Any, cell_format: Any) -> None:
+def _write_value(
+    out: Any, row: int, column: int, value: Any, date_format: Any, cell_format: Any
+) -> None:
     """Write a value read by python-calamine back with the same type; text stays text."""
     if value == "" or value is None:
         if cell_format is not None:

@@ -3,6 +3,7 @@
 Columns are found by header text in any order within the first rows, every cell is parsed by its
 column's parser, then row rules and file rules run. Either every row comes back or none does.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ from app.documents.excel.security import (
     cell_name,
     damaged_message,
     inspect_workbook,
+    password_message,
     too_many_rows_message,
 )
 from app.domain.validators import validate_id_number
@@ -42,12 +44,13 @@ _MISSING = object()
 
 #: Checks one parsed row that had no cell errors; yields (column key, reason).
 RowRule = Callable[[Mapping[str, Any]], Iterable[tuple[str, Any]]]
-#: Checks all rows without errors, given as (Excel row number, row); yields (row number, key, reason).
+#: Checks all rows without errors, given as (Excel row number, row);
+#: yields (row number, column key, reason).
 FileRule = Callable[[Sequence[tuple[int, Mapping[str, Any]]]], Iterable[tuple[int, str, Any]]]
 
 
 class CellError(NamedTuple):
-    """One problem: the sheet, the row number Excel shows, the column header, the value, the reason."""
+    """One problem: sheet, row number as Excel shows it, column header, value, reason."""
 
     sheet: str
     row: int
@@ -83,7 +86,9 @@ class SheetData:
     kind: str
 
 
-def load_sheet(data: bytes, limits: Limits = DEFAULT_LIMITS, max_rows: int | None = None) -> SheetData:
+def load_sheet(
+    data: bytes, limits: Limits = DEFAULT_LIMITS, max_rows: int | None = None
+) -> SheetData:
     """Inspect ``data`` for hostile content, then return its first worksheet's cells."""
     kind = inspect_workbook(data, limits, max_rows)
     workbook = None
@@ -98,15 +103,17 @@ def load_sheet(data: bytes, limits: Limits = DEFAULT_LIMITS, max_rows: int | Non
     except ExcelFileError:
         raise
     except PasswordError as exc:
-        raise ExcelFileError(_("The file is password-protected. Remove the password, save it and upload it again.")) from exc
-    except Exception as exc:  # the parser sees hostile bytes; any failure means the file is unusable
+        raise ExcelFileError(password_message()) from exc
+    except Exception as exc:  # parsing hostile bytes: any failure means the file is unusable
         raise ExcelFileError(damaged_message()) from exc
     finally:
         if workbook is not None:
             workbook.close()
 
 
-def find_header(table: Sequence[Sequence[Any]], columns: Sequence[Column], sheet: str) -> tuple[int, dict[str, int]]:
+def find_header(
+    table: Sequence[Sequence[Any]], columns: Sequence[Column], sheet: str
+) -> tuple[int, dict[str, int]]:
     """Return (row index, column key -> cell index) of the header row among the first rows.
 
     The header is the row matching the most column headers; all of them must be present.
@@ -121,7 +128,10 @@ def find_header(table: Sequence[Sequence[Any]], columns: Sequence[Column], sheet
                 continue
             if column.key in found:
                 raise ExcelFileError(
-                    _("Column %(column)s appears more than once in the header row.", column=column.header)
+                    _(
+                        "Column %(column)s appears more than once in the header row.",
+                        column=column.header,
+                    )
                 )
             found[column.key] = position
         if len(found) > len(best_found):
@@ -130,7 +140,8 @@ def find_header(table: Sequence[Sequence[Any]], columns: Sequence[Column], sheet
     if best_row < 0:
         raise ExcelFileError(
             _(
-                "No header row found in the first %(rows)d rows of sheet %(sheet)s. Expected columns: %(columns)s.",
+                "No header row found in the first %(rows)d rows of sheet %(sheet)s. "
+                "Expected columns: %(columns)s.",
                 rows=HEADER_SEARCH_ROWS,
                 sheet=sheet,
                 columns="、".join(c.header for c in columns),
@@ -139,7 +150,8 @@ def find_header(table: Sequence[Sequence[Any]], columns: Sequence[Column], sheet
     if missing:
         raise ExcelFileError(
             _(
-                "The header row (row %(row)d of sheet %(sheet)s) is missing the columns: %(columns)s.",
+                "The header row (row %(row)d of sheet %(sheet)s) is missing the columns: "
+                "%(columns)s.",
                 row=best_row + 1,
                 sheet=sheet,
                 columns="、".join(missing),
@@ -148,14 +160,19 @@ def find_header(table: Sequence[Sequence[Any]], columns: Sequence[Column], sheet
     return best_row, best_found
 
 
-def refuse_merged(merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], header_row: int) -> None:
+def refuse_merged(
+    merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], header_row: int
+) -> None:
     """Refuse merged cells in the header or data rows; a merged title above the header is fine."""
     ranges = [
         f"{cell_name(*start)}:{cell_name(*end)}" for start, end in merged if end[0] >= header_row
     ]
     if ranges:
         raise ExcelFileError(
-            _("Merged cells are not allowed (%(ranges)s). Unmerge them and upload again.", ranges=", ".join(ranges[:5]))
+            _(
+                "Merged cells are not allowed (%(ranges)s). Unmerge them and upload again.",
+                ranges=", ".join(ranges[:5]),
+            )
         )
 
 
@@ -200,21 +217,29 @@ class _SheetReader:
         self.order = {c.header: i for i, c in enumerate(columns)}
         self.plan = [(c.key, positions[c.key], make_parser(c), {}) for c in columns]
         self.required = [c.key for c in columns if c.required]
-        self.id_checks = [(c.key, c.id_type_key) for c in columns if c.type is ColumnType.ID_NUMBER and c.id_type_key]
-        self.example = _example_row(columns, [parse for _key, _position, parse, _cache in self.plan])
+        self.id_checks = [
+            (c.key, c.id_type_key)
+            for c in columns
+            if c.type is ColumnType.ID_NUMBER and c.id_type_key
+        ]
+        self.example = _example_row(
+            columns, [parse for _key, _position, parse, _cache in self.plan]
+        )
         self.max_rows = max_rows
         self.max_errors = max_errors
         self.errors: list[CellError] = []
         self.error_count = 0
 
-    def error(self, row: int, key: str, value: Any, reason: Any) -> None:
-        """Record one error, keeping at most ``max_errors`` of them."""
+    def error(self, row: int, key: str, value: Any, reason: Any, parsed: bool = False) -> None:
+        """Record one error, keeping at most ``max_errors``; a ``parsed`` code shows its label."""
         self.error_count += 1
         if len(self.errors) < self.max_errors:
             column = self.columns[key]
-            if column.type is ColumnType.CODE and value is not None and not isinstance(value, str):
+            if parsed and column.type is ColumnType.CODE and value is not None:
                 value = column.label_of(value)
-            self.errors.append(CellError(self.sheet, row, column.header, display(value), str(reason)))
+            self.errors.append(
+                CellError(self.sheet, row, column.header, display(value), str(reason))
+            )
 
     def read(
         self,
@@ -239,11 +264,13 @@ class _SheetReader:
             if row is not _MISSING and self.row_ok(row, index + 1, row_rules):
                 good.append((index + 1, row))
         if not seen:
-            raise ExcelFileError(_("The sheet %(sheet)s has no data rows below the header.", sheet=self.sheet))
+            raise ExcelFileError(
+                _("The sheet %(sheet)s has no data rows below the header.", sheet=self.sheet)
+            )
         by_number = dict(good)
         for rule in file_rules:
             for number, key, reason in rule(good):
-                self.error(number, key, by_number[number].get(key), reason)
+                self.error(number, key, by_number[number].get(key), reason, parsed=True)
         if self.error_count:
             self.errors.sort(key=lambda e: (e.row, self.order.get(e.column, 0)))
             return ImportResult([], self.errors, self.error_count)
@@ -275,7 +302,12 @@ class _SheetReader:
             return None
         if first and not failed and row == self.example:
             key, position = self.plan[0][0], self.plan[0][1]
-            self.error(number, key, cells[position], _("This is the template's example row; delete it before importing."))
+            self.error(
+                number,
+                key,
+                cells[position],
+                _("This is the template's example row; delete it before importing."),
+            )
             return _MISSING
         for key in self.required:
             if row[key] is None:
@@ -284,7 +316,7 @@ class _SheetReader:
         return _MISSING if failed else row
 
     def row_ok(self, row: dict[str, Any], number: int, row_rules: Sequence[RowRule]) -> bool:
-        """Run ID-number checks and row rules on a row whose cells all parsed; False on a problem."""
+        """Run ID-number checks and row rules on a row whose cells parsed; False on a problem."""
         before = self.error_count
         for key, type_key in self.id_checks:
             if row[key] is not None and row[type_key] is not None:
@@ -294,15 +326,17 @@ class _SheetReader:
         if self.error_count == before:
             for rule in row_rules:
                 for key, reason in rule(row):
-                    self.error(number, key, row.get(key), reason)
+                    self.error(number, key, row.get(key), reason, parsed=True)
         return self.error_count == before
 
 
-def _example_row(columns: Sequence[Column], parsers: Sequence[Callable[[Any], Any]]) -> dict[str, Any] | None:
+def _example_row(
+    columns: Sequence[Column], parsers: Sequence[Callable[[Any], Any]]
+) -> dict[str, Any] | None:
     """Return the template's example row as the reader parses it, or None if there is none."""
     if any(c.example is None for c in columns):
         return None
     try:
-        return {c.key: parse(c.example) for c, parse in zip(columns, parsers)}
+        return {c.key: parse(c.example) for c, parse in zip(columns, parsers, strict=True)}
     except CellInvalid:
         return None

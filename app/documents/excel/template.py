@@ -1,4 +1,5 @@
 """Downloadable import templates built from column specs (xlsxwriter)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,7 +15,12 @@ from app.documents.excel.columns import TEXT_LIKE, Column, ColumnType, display
 # (a hidden one would make our own importer refuse the filled-in template).
 INLINE_LIST_MAX = 255
 LAST_ROW = 1_048_575
-WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
 
 
 def build_template(columns: Sequence[Column], sheet_name: str) -> bytes:
@@ -28,14 +34,18 @@ def build_template(columns: Sequence[Column], sheet_name: str) -> bytes:
     workbook = xlsxwriter.Workbook(output, WORKBOOK_OPTIONS)
     sheet = workbook.add_worksheet(sheet_name)
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    required_header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_color": "#C00000"})
+    required_header = workbook.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_color": "#C00000"}
+    )
     text = workbook.add_format({"num_format": "@"})
     with_example = all(c.example is not None for c in columns)
     lists: Worksheet | None = None
     for index, column in enumerate(columns):
         cell_format = text if column.type in TEXT_LIKE else None
         if column.type is ColumnType.DECIMAL:
-            cell_format = workbook.add_format({"num_format": "0." + "0" * column.places if column.places else "0"})
+            cell_format = workbook.add_format(
+                {"num_format": "0." + "0" * column.places if column.places else "0"}
+            )
         sheet.set_column(index, index, max(column.width, 2 * len(column.header) + 2), cell_format)
         sheet.write_string(0, index, column.header, required_header if column.required else header)
         sheet.write_comment(0, index, note_text(column), {"x_scale": 2.2, "y_scale": 1.6})
@@ -55,7 +65,13 @@ def note_text(column: Column) -> str:
     return f"{column.header}: {required}\n{note}".rstrip()
 
 
-def _add_drop_down(workbook: xlsxwriter.Workbook, sheet: Worksheet, lists: Worksheet | None, index: int, column: Column) -> Worksheet | None:
+def _add_drop_down(
+    workbook: xlsxwriter.Workbook,
+    sheet: Worksheet,
+    lists: Worksheet | None,
+    index: int,
+    column: Column,
+) -> Worksheet | None:
     """Add a list validation on the column; return the lists sheet if one was needed."""
     labels = column.labels()
     options = {

@@ -19,10 +19,10 @@ from app.models.order import BusinessOrder
 from app.models.organisation import Organisation
 from app.models.property import Building, House
 from app.services.orders import staging
-from app.services.orders.types import handler_for
+from app.services.orders.types import display_handler
 from app.services.orders.types.area_collect import area_data
 from app.services.orders.types.new_houses import Pricer, deposit_point
-from app.services.orders.workflow import LOCAL_TZ
+from app.services.orders.states import LOCAL_TZ
 from app.services.reference import code_map
 
 NOT_YET = "—"
@@ -64,7 +64,7 @@ def _area_place(session: Session, order: BusinessOrder) -> tuple[str, str]:
 
 
 def application_form(session: Session, order: BusinessOrder) -> OrderForm:
-    handler = handler_for(order.type)
+    handler = display_handler(order.type)
     content = handler.form_content(session, order)
     address, district = _area_place(session, order)
     submitted = None
@@ -81,7 +81,7 @@ def application_form(session: Session, order: BusinessOrder) -> OrderForm:
 def account_list(session: Session, order: BusinessOrder) -> AccountList:
     """Every house the order opens with its amount due: the accounts themselves once approved,
     the staged houses priced with the current standard before."""
-    handler = handler_for(order.type)
+    handler = display_handler(order.type)
     if not handler.prints_account_list:
         raise NotFound()
     uses = code_map(session, KIND_HOUSE_USE)

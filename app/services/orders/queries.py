@@ -12,7 +12,7 @@ from app.models.order import (ACCEPTED, SUBMITTED, Attachment, BusinessOrder, Or
                               OrderLine)
 from app.models.organisation import Organisation
 from app.security.tenant import Scope
-from app.services.orders.workflow import LOCAL_TZ
+from app.services.orders.states import LOCAL_TZ
 
 T = TypeVar("T")
 WAITING = (SUBMITTED, ACCEPTED)

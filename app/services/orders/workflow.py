@@ -28,9 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
-from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -46,26 +44,17 @@ from app.models.order import (ACCEPTED, APPROVED, DRAFT, REJECTED, SUBMITTED, WI
 from app.models.organisation import Organisation
 from app.models.property import House
 from app.security.roles import (ACCEPT, APPROVE, REJECT, RES_ORDER, RES_REVIEW, ROLE_ADMIN, SUBMIT,
-                                WITHDRAW, WRITE, role_names)
+                                WITHDRAW, WRITE)
 from app.security.tenant import Scope, is_internal_user
 from app.services.audit import record
+from app.services.orders.states import (EDITABLE, LOCAL_TZ, LOCKING, STATUS_LABELS,  # noqa: F401
+                                        local_time, status_label, today_local)
 from app.services.orders.types.base import OrderHandler, handler_for
 
 DEVELOPER = "developer"
 OFFICER = "officer"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 NUMBER_ATTEMPTS = 20
 T = TypeVar("T")
-
-STATUS_LABELS: dict[str, LazyString] = {
-    DRAFT: _l("Draft"), SUBMITTED: _l("Submitted"), ACCEPTED: _l("Accepted"),
-    APPROVED: _l("Approved"), REJECTED: _l("Rejected"), WITHDRAWN: _l("Withdrawn"),
-}
-#: Statuses in which the developer may change the order.
-EDITABLE = frozenset({DRAFT, REJECTED})
-#: Statuses in which the order still holds its houses.
-LOCKING = frozenset({SUBMITTED, ACCEPTED, REJECTED})
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -74,25 +63,16 @@ class Transition:
     target: str
     side: str
     permission: tuple[str, str]
-    label: LazyString
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("submit", frozenset({DRAFT, REJECTED}), SUBMITTED, DEVELOPER, (SUBMIT, RES_ORDER),
-               _l("Submit")),
+    Transition("submit", frozenset({DRAFT, REJECTED}), SUBMITTED, DEVELOPER, (SUBMIT, RES_ORDER)),
     Transition("withdraw", frozenset({DRAFT, SUBMITTED, REJECTED}), WITHDRAWN, DEVELOPER,
-               (WITHDRAW, RES_ORDER), _l("Withdraw")),
-    Transition("accept", frozenset({SUBMITTED}), ACCEPTED, OFFICER, (ACCEPT, RES_REVIEW),
-               _l("Accept")),
-    Transition("approve", frozenset({ACCEPTED}), APPROVED, OFFICER, (APPROVE, RES_REVIEW),
-               _l("Approve")),
-    Transition("reject", frozenset({SUBMITTED, ACCEPTED}), REJECTED, OFFICER, (REJECT, RES_REVIEW),
-               _l("Reject")),
+               (WITHDRAW, RES_ORDER)),
+    Transition("accept", frozenset({SUBMITTED}), ACCEPTED, OFFICER, (ACCEPT, RES_REVIEW)),
+    Transition("approve", frozenset({ACCEPTED}), APPROVED, OFFICER, (APPROVE, RES_REVIEW)),
+    Transition("reject", frozenset({SUBMITTED, ACCEPTED}), REJECTED, OFFICER, (REJECT, RES_REVIEW)),
 )}
-
-
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
 
 
 # ---------------------------------------------------------------- who may do what
@@ -159,23 +139,14 @@ def _status_error(order: BusinessOrder) -> InvalidTransition:
     if last is not None and last.user is not None:
         return InvalidTransition(_l(
             "Order %(number)s is already %(status)s (by %(user)s at %(at)s). Reload the page.",
-            number=order.number, status=status_label(order.status),
+            number=order.number, status=STATUS_LABELS.get(order.status, order.status),
             user=last.user.display_name, at=local_time(last.at)))
     return InvalidTransition(_l("Order %(number)s is %(status)s: this action is not possible now.",
-                                number=order.number, status=status_label(order.status)))
-
-
-def local_time(at: Optional[dt.datetime]) -> str:
-    if at is None:
-        return ""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+                                number=order.number,
+                                status=STATUS_LABELS.get(order.status, order.status)))
 
 
 # ---------------------------------------------------------------- numbers and creation
-
-def today_local() -> dt.date:
-    return dt.datetime.now(LOCAL_TZ).date()
-
 
 def next_sequence(session: Session, prefix: str) -> int:
     """1 + the highest sequence issued under ``prefix`` (type code + date); numbers are fixed-width."""
@@ -294,6 +265,12 @@ def _run(session: Session, order_id: int, action: str, user: Any, *,
     except StaleDataError as exc:
         session.rollback()
         raise _lost_race(session, order_id) from exc
+    except IntegrityError as exc:
+        # validate() ran under the row lock, so only another order's simultaneous change of the
+        # register (e.g. the same area name approved a moment ago) lands here.
+        session.rollback()
+        raise Conflict(_l("The register was changed by another order at the same moment. "
+                          "Reload the page and try again.")) from exc
     except OperationalError as exc:
         session.rollback()
         if "locked" in str(exc).lower():  # SQLite: the other writer held the database too long

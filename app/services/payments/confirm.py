@@ -103,7 +103,8 @@ def _parse(notice_number: Any, bank_serial: Any, channel: Any, paid_on: Any, amo
     try:
         value = to_money(amount)
     except ValueError as exc:
-        problems.append(Problem("amount", exc.args[0] if exc.args else _l("Amount is missing or not a number.")))
+        reason = exc.args[0] if exc.args else _l("Amount is missing or not a number.")
+        problems.append(Problem("amount", reason))
     if value is not None and value <= ZERO:
         problems.append(Problem("amount", _l("The amount must be greater than zero."), value=value))
     if problems:

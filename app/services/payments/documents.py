@@ -41,7 +41,8 @@ def load_for_print(session: Session, notice_ids: Sequence[int]) -> list[Notice]:
     """The notices with their lines, houses and buildings, in the order asked."""
     query = (select(Notice).where(Notice.id.in_(list(notice_ids)))
              .options(selectinload(Notice.lines).selectinload(NoticeLine.house)
-                      .selectinload(House.building), selectinload(Notice.area).selectinload(PropertyArea.organisation),
+                      .selectinload(House.building),
+                      selectinload(Notice.area).selectinload(PropertyArea.organisation),
                       selectinload(Notice.building)))
     found = {n.id: n for n in session.scalars(query)}
     return [found[i] for i in notice_ids if i in found]

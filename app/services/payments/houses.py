@@ -81,7 +81,9 @@ def export_renew_sheet(session: Session, area: PropertyArea, house_ids: Iterable
 
 def import_renew_amounts(session: Session, area: PropertyArea, data: bytes) -> dict[int, Decimal]:
     """house id → amount from a filled-in sheet; every bad cell or unknown house is reported."""
-    result = read_sheet(data, renew_columns(), max_rows=MAX_HOUSES)
+    result = read_sheet(data, renew_columns())
+    if len(result.rows) > MAX_HOUSES:
+        raise ValidationFailed(_l("Choose at most %(n)d houses at a time.", n=MAX_HOUSES))
     if not result.ok:
         raise ValidationFailed(_l("%(n)d cells must be corrected.", n=result.error_count),
                                [Problem(e.column, e.reason, row=e.row, value=e.value or None)

@@ -446,8 +446,13 @@ def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) 
             lines.append((house, due))
     drafts = []
     if lines:
-        drafts.append(_Draft(notice.building, notice.payer_type, notice.payer_name,
-                             notice.payer_id_no, notice.payers, lines))
+        payer_name, payer_id_no, payers = notice.payer_name, notice.payer_id_no, notice.payers
+        owners = _owner_payers(lines[0][0]) if notice.payer_type == PAYER_OWNER else []
+        if owners:
+            # Owners edited since the first print are the payers now.
+            payer_name = "、".join(p["name"] for p in owners)
+            payer_id_no, payers = owners[0]["id_no"], owners
+        drafts.append(_Draft(notice.building, notice.payer_type, payer_name, payer_id_no, payers, lines))
     return _issue(session, area, notice.payment_type, drafts, skipped, user_id=user_id,
                   money=money)
 
@@ -471,7 +476,7 @@ def void_notice(session: Session, notice: Notice, *, reason: str, user_id: Optio
 
 
 NOTICE_STATUS_LABELS = {
-    NOTICE_UNPAID: _l("Unpaid"),
-    NOTICE_PAID: _l("Paid"),
-    NOTICE_VOID: _l("Void"),
+    NOTICE_UNPAID: _l("Awaiting payment"),
+    NOTICE_PAID: _l("Payment confirmed"),
+    NOTICE_VOID: _l("Voided"),
 }

@@ -50,14 +50,15 @@
   /* Save the form as a draft (creating the order if needed); resolves with the order id. */
   function ensureSaved() {
     setProgress(0, 0, data.msgSaving);
-    return fetch(form.action, { method: "POST", body: new FormData(form), headers: headers(),
+    // form.action would be the buttons named "action": read the attribute itself.
+    return fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), headers: headers(),
                                 credentials: "same-origin" })
       .then(readJson)
       .then(function (r) {
         if (!r.ok) { hideProgress(); showErrors(r.body); throw new Error("save refused"); }
         orderId = String(r.body.id);
         page.dataset.orderId = orderId;
-        form.action = r.body.edit_url;
+        form.setAttribute("action", r.body.edit_url);
         document.getElementById("jm-version").value = r.body.version;
         if (window.history && window.history.replaceState) {
           window.history.replaceState(null, "", r.body.edit_url);

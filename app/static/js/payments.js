@@ -158,24 +158,31 @@
 
     function idTypeOptions(selected) {
       return $.map(idTypes, function (pair) {
-        return '<option value="' + esc(pair[0]) + '"' + (pair[0] === selected ? ' selected' : '') + '>' + esc(pair[1]) + '</option>';
+        return '<option value="' + esc(pair[0]) + '"' + (pair[0] === selected ? ' selected' : '') + '>' +
+          esc(pair[1]) + '</option>';
       }).join('');
+    }
+
+    function input(name, value, placeholder) {
+      return '<td><input class="form-control input-sm ' + name + '" value="' + esc(value) + '" placeholder="' +
+        esc(placeholder) + '"></td>';
     }
 
     function ownerRow(owner) {
       owner = owner || {name: '', id_type: '01', id_no: '', phone: ''};
-      return '<tr class="jm-owner"><td><input class="form-control input-sm jm-o-name" value="' + esc(owner.name) + '" placeholder="' + esc(text('name')) + '"></td>' +
+      return '<tr class="jm-owner">' + input('jm-o-name', owner.name, text('name')) +
         '<td><select class="form-control input-sm jm-o-type">' + idTypeOptions(owner.id_type) + '</select></td>' +
-        '<td><input class="form-control input-sm jm-o-idno" value="' + esc(owner.id_no) + '" placeholder="' + esc(text('id_no')) + '"></td>' +
-        '<td><input class="form-control input-sm jm-o-phone" value="' + esc(owner.phone) + '" placeholder="' + esc(text('phone')) + '"></td>' +
-        '<td><a href="#" class="jm-o-delete text-danger" title="' + esc(text('delete')) + '"><i class="fa fa-trash"></i></a></td></tr>';
+        input('jm-o-idno', owner.id_no, text('id_no')) + input('jm-o-phone', owner.phone, text('phone')) +
+        '<td><a href="#" class="jm-o-delete text-danger" title="' + esc(text('delete')) + '">' +
+        '<i class="fa fa-trash"></i></a></td></tr>';
     }
 
     function renderDialog() {
       $('#jm-owner-table tbody').html($.map(houses, function (h) {
         return '<tr class="jm-house-row" data-id="' + h.house_id + '"><td style="width:30px"><a href="#" class="jm-toggle" title="' +
           esc(text('owners')) + '"><i class="fa fa-user-plus"></i></a></td><td>' + esc(h.house_code) + '</td><td>' +
-          esc(h.location) + '</td><td class="text-right">¥' + esc(h.outstanding) + '</td><td class="jm-owner-names">' +
+          esc(h.location) + (h.contract_no ? '' : ' <span class="label label-warning">' + esc(text('no_contract')) +
+          '</span>') + '</td><td class="text-right">¥' + esc(h.outstanding) + '</td><td class="jm-owner-names">' +
           ownerNames(h) + '</td></tr><tr class="jm-editor hidden" data-id="' + h.house_id + '"><td></td><td colspan="4">' +
           '<table class="table table-condensed jm-owner-editor"><thead><tr><th class="jm-required">' + esc(text('name')) +
           '</th><th class="jm-required">' + esc(text('id_type')) + '</th><th class="jm-required">' + esc(text('id_no')) +

@@ -14,6 +14,7 @@ from app.models.codes import KIND_DISTRICT
 from app.models.order import AREA_COLLECT, BusinessOrder
 from app.models.property import PropertyArea
 from app.services.accounts import area_code
+from app.services.orders.states import LOCKING
 from app.services.orders.types.base import register_handler
 from app.services.orders.types.new_houses import NewHousesHandler
 from app.services.reference import code_map
@@ -78,8 +79,6 @@ class AreaCollectHandler(NewHousesHandler):
 
 def area_problems(session: Session, order: BusinessOrder, required: bool) -> list[Problem]:
     """The new area's fields: required ones on submit, formats always, the name unique."""
-    from app.services.orders.workflow import LOCKING
-
     data = area_data(order)
     problems: list[Problem] = []
     for key, (label, length, needed) in AREA_FIELDS.items():

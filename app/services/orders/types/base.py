@@ -53,6 +53,11 @@ class LinesTable:
     columns: list[str]
     rows: list[LineRow] = field(default_factory=list)
 
+    @property
+    def has_before(self) -> bool:
+        """Whether any row shows a before snapshot (a page of additions shows none)."""
+        return any(any(cell for cell in row.before) for row in self.rows)
+
 
 @dataclass(frozen=True)
 class FormContent:
@@ -95,8 +100,27 @@ class OrderHandler:
 
     def lines_table(self, order: BusinessOrder, lines: Optional[Sequence[OrderLine]] = None,
                     *, target: str = "house") -> LinesTable:
-        """The given lines (default: all of the order's) of ``target`` for the review screen."""
-        return LinesTable(columns=[])
+        """The given lines (default: all of the order's) of ``target`` for the review screen.
+
+        By default every key of the snapshots is a column, so a new business shows its lines
+        before it describes them better.
+        """
+        lines = list(order.lines if lines is None else lines)
+        keys: list[str] = []
+        for line in lines:
+            for snapshot in (line.before, line.after):
+                keys += [k for k in (snapshot or {}) if k not in keys]
+
+        def cells(snapshot: Optional[dict[str, Any]]) -> list[str]:
+            return ["" if (snapshot or {}).get(k) is None else str(snapshot[k]) for k in keys]
+
+        rows = []
+        for line in lines:
+            before, after = cells(line.before), cells(line.after)
+            rows.append(LineRow(seq=line.seq, action=line.action, target=line.target,
+                                before=before, after=after,
+                                changed=[b != a for b, a in zip(before, after)]))
+        return LinesTable(columns=keys, rows=rows)
 
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         """Lines and totals for the application form."""
@@ -124,6 +148,22 @@ def handler_for(order_type: str) -> OrderHandler:
         return _HANDLERS[order_type]
     except KeyError:
         raise LookupError(f"no handler for order type {order_type!r}") from None
+
+
+class GenericHandler(OrderHandler):
+    """Shows (never applies) an order of a business whose handler does not exist yet."""
+
+    def __init__(self, order_type: str) -> None:
+        self.type = order_type
+        self.title = order_type
+
+
+def display_handler(order_type: str) -> OrderHandler:
+    """The handler for showing and printing an order: the business's own, or the generic one."""
+    try:
+        return handler_for(order_type)
+    except LookupError:
+        return GenericHandler(order_type)
 
 
 def registered_types() -> list[str]:

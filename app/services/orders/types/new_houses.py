@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
@@ -28,7 +27,9 @@ from app.services.accounts import check_new_houses
 from app.services.audit import record
 from app.services.orders import staging
 from app.services.orders.opening import open_in_bulk
+from app.services.orders.states import LOCKING, today_local
 from app.services.orders.types.base import FormContent, LineRow, LinesTable, OrderHandler
+from app.services.outbox import enqueue_deposit_pushes
 from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
 
@@ -157,8 +158,6 @@ class NewHousesHandler(OrderHandler):
     def open_order_conflicts(self, session: Session, order: BusinessOrder,
                              houses: Sequence[tuple[int, dict[str, Any]]]) -> list[Problem]:
         """Houses another unfinished order already adds to the same area."""
-        from app.services.orders.workflow import LOCKING
-
         area_id = self.existing_area_id(order)
         if not area_id:
             return []
@@ -175,10 +174,8 @@ class NewHousesHandler(OrderHandler):
 
     def apply(self, session: Session, order: BusinessOrder, user: Any) -> None:
         """Open every staged house in bulk and queue the trading-system pushes of fetched ones."""
-        from app.services.outbox import enqueue_deposit_pushes
-
         area = self.target_area(session, order, user)
-        point = deposit_point(order) or dt.date.today()
+        point = deposit_point(order) or today_local()
         buildings = [staging.to_building_input(b)
                      for _s, b in staging.staged(session, order.id, staging.BUILDING)]
         staged = staging.staged(session, order.id, staging.HOUSE)
