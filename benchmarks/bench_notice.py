@@ -47,6 +47,7 @@ def build(app: Any, houses: int) -> tuple[Any, int]:
     from app.extensions import db
     from app.models.property import PropertyArea
     from app.security.sync import sync_roles
+    from app.models.property import House
     from app.services.accounts import BuildingInput, HouseInput, open_houses
     from app.services.demo import load_demo
     from app.services.standards import StandardBook
@@ -63,10 +64,10 @@ def build(app: Any, houses: int) -> tuple[Any, int]:
         specs.append(HouseInput(building_name="基准楼", unit=str(unit + 1), floor=floor + 1,
                                 room=f"{floor + 1}{room + 1:02d}", building_area=Decimal("98.32"),
                                 use_code="residential", has_lift=True))
-    created = open_houses(session, area, [BuildingInput(name="基准楼", structure_code="rc", floors=25)],
-                          specs, StandardBook.load(session), source="excel")
+    opened = open_houses(session, area, [BuildingInput(name="基准楼", structure_code="rc", floors=25)],
+                         specs, StandardBook.load(session), source="excel")
     session.commit()
-    return area, created[0].building_id
+    return area, session.get(House, opened.house_ids[0]).building_id
 
 
 def main() -> None:

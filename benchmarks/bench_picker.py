@@ -52,7 +52,7 @@ def build(app: Any, houses: int) -> int:
 
     from app.extensions import db
     from app.models.order import BusinessOrder
-    from app.models.property import PropertyArea
+    from app.models.property import House, PropertyArea
     from app.security.sync import sync_roles
     from app.services.accounts import BuildingInput, HouseInput, OwnerInput, open_houses
     from app.services.demo import load_demo
@@ -76,8 +76,10 @@ def build(app: Any, houses: int) -> int:
             owners=[OwnerInput("陈伟", "01", "11010519491231002X", "13800138000"),
                     OwnerInput("黄芳", "01", "440703198001010012", "13800138001")]))
     building = BuildingInput(name="基准楼", structure_code="rc", floors=FLOORS)
-    created = open_houses(session, area, [building], specs, StandardBook.load(session), source="excel")
+    opened = open_houses(session, area, [building], specs, StandardBook.load(session), source="excel")
     session.commit()
+    created = session.scalars(select(House).where(House.id.in_(opened.house_ids))
+                              .order_by(House.id)).all()
     order = BusinessOrder(org_id=area.org_id, number="BENCH00001", type="house_cancel", payload={})
     session.add(order)
     session.flush()

@@ -2,10 +2,11 @@
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.codes import CodeItem  # noqa: F401
 from app.models.ledger import LedgerEntry  # noqa: F401
-from app.models.order import Attachment, BusinessOrder, OrderHistory, OrderLine  # noqa: F401
+from app.models.order import (Attachment, BusinessOrder, OrderHistory, OrderJob,  # noqa: F401
+                              OrderLine)
 from app.models.organisation import Organisation, OrganisationChange  # noqa: F401
 from app.models.outbox import OutboxMessage  # noqa: F401
-from app.models.payment import Notice, NoticeLine, Refund  # noqa: F401
+from app.models.payment import Notice, NoticeLine, NoticeSequence, Refund  # noqa: F401
 from app.models.property import Building, House, Owner, PropertyArea  # noqa: F401
 from app.models.standard import DepositStandard  # noqa: F401
 from app.security.models import PlatformUser, user_area  # noqa: F401

@@ -121,7 +121,7 @@ class House(OrgOwned, Timestamped, Model):
 
     #: Set while an unfinished business order holds this house (§3: locked against other orders).
     locked_by_order_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("business_order.id", use_alter=True, name="fk_house_locked_order"), index=True
+        ForeignKey("business_order.id", name="fk_house_locked_order"), index=True
     )
     area: Mapped[PropertyArea] = relationship()
     building: Mapped[Building] = relationship(back_populates="houses")

@@ -11,14 +11,16 @@ from decimal import Decimal
 from typing import Iterable, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.domain.money import quantize_money
 from app.domain.numbering import house_account_number
 from app.errors import Problem, ValidationFailed
 from app.models.base import utcnow
 from app.models.property import HOUSE_OPEN, Building, House, Owner, PropertyArea
-from app.services.standards import NoStandard, PriceRequired, StandardBook
+from app.models.standard import DepositStandard
+from app.services.standards import NoStandard, PriceRequired, StandardBook, compute_amount_due
 
 
 @dataclass
@@ -103,52 +105,84 @@ def check_new_houses(session: Session, area_id: Optional[int], houses: Sequence[
     return problems
 
 
-def open_houses(session: Session, area: PropertyArea, buildings: Iterable[BuildingInput],
-                houses: Sequence[HouseInput], book: StandardBook, *, source: str,
-                order_id: Optional[int] = None, deposit_time_point: Optional[dt.date] = None,
-                on: Optional[dt.date] = None) -> list[House]:
-    """Create missing buildings and the houses with their accounts and amounts due."""
-    problems = check_new_houses(session, area.id, houses, book, list(buildings), on)
-    if problems:
-        raise ValidationFailed(_l("%(n)d houses cannot be opened.", n=len(problems)), problems)
+@dataclass
+class Opened:
+    """What an opening created: house ids in input order, and the total amount due."""
 
+    house_ids: list[int] = field(default_factory=list)
+    total_due: Decimal = Decimal("0.00")
+
+
+def _buildings_by_name(session: Session, area: PropertyArea,
+                       specs: Iterable[BuildingInput]) -> dict[str, Building]:
+    """The area's buildings, creating the missing ones of ``specs``."""
     by_name = {b.name: b for b in session.scalars(select(Building).where(Building.area_id == area.id))}
-    next_building = session.scalar(select(func.count(Building.id)).where(Building.area_id == area.id)) or 0
-    for spec in buildings:
+    count = session.scalar(select(func.count(Building.id)).where(Building.area_id == area.id)) or 0
+    for spec in specs:
         if spec.name in by_name:
             continue
-        next_building += 1
+        count += 1
         building = Building(org_id=area.org_id, area_id=area.id, name=spec.name,
-                            code=f"{area_code(area)}{next_building:03d}",
-                            structure_code=spec.structure_code, built_ym=spec.built_ym,
-                            floors=spec.floors, address=spec.address,
+                            code=f"{area_code(area)}{count:03d}", structure_code=spec.structure_code,
+                            built_ym=spec.built_ym, floors=spec.floors, address=spec.address,
                             trade_building_code=spec.trade_building_code)
         session.add(building)
         by_name[spec.name] = building
     session.flush()
+    return by_name
 
+
+def open_houses(session: Session, area: PropertyArea, buildings: Sequence[BuildingInput],
+                houses: Sequence[HouseInput], book: StandardBook, *,
+                source: str | Sequence[str], order_id: Optional[int] = None,
+                deposit_time_point: Optional[dt.date] = None, on: Optional[dt.date] = None,
+                validate: bool = True) -> Opened:
+    """Create missing buildings and the houses with their accounts and amounts due.
+
+    ``source`` is one source for all houses or one per house. An approval may open ten thousand
+    houses in one transaction, so houses and owners are written with one INSERT per table (ids
+    returned in input order) rather than one ORM object each. ``validate=False`` is for callers
+    that ran ``check_new_houses`` themselves in the same transaction.
+    """
+    if validate:
+        problems = check_new_houses(session, area.id, houses, book, list(buildings), on)
+        if problems:
+            raise ValidationFailed(_l("%(n)d houses cannot be opened.", n=len(problems)), problems)
+    sources = [source] * len(houses) if isinstance(source, str) else list(source)
+    by_name = _buildings_by_name(session, area, buildings)
     seq = session.scalar(select(func.count(House.id)).where(House.area_id == area.id)) or 0
     now = utcnow()
-    created: list[House] = []
-    for spec in houses:
+    standards: dict[tuple, DepositStandard] = {}
+    rows = []
+    total = Decimal(0)
+    for spec, origin in zip(houses, sources):
         building = by_name[spec.building_name]
-        standard, due = book.price(spec.use_code, spec.has_lift, building.floors,
-                                   spec.building_area, spec.price, on)
+        kind = (spec.use_code, spec.has_lift, building.floors)
+        standard = standards.get(kind)
+        if standard is None:
+            standard = standards[kind] = book.find(spec.use_code, spec.has_lift, building.floors, on)
+        due = compute_amount_due(standard, spec.building_area, spec.price)
+        total += due
         seq += 1
-        house = House(
-            org_id=area.org_id, area_id=area.id, building=building,
-            code=house_account_number(area.district_code, area.id, seq),
-            unit=spec.unit or "", floor=int(spec.floor), room=spec.room, address=spec.address,
-            building_area=spec.building_area, inner_area=spec.inner_area, use_code=spec.use_code,
-            has_lift=spec.has_lift, sales_status=spec.sales_status, price=spec.price,
-            status=HOUSE_OPEN, amount_due=due, standard_id=standard.id,
-            standard_text=standard.describe(), deposit_time_point=deposit_time_point,
-            opened_at=now, opened_by_order_id=order_id, source=source,
-            trade_house_code=spec.trade_house_code, contract_no=spec.contract_no,
-        )
-        house.owners = [Owner(org_id=area.org_id, seq=i + 1, name=o.name, id_type=o.id_type,
-                              id_no=o.id_no, phone=o.phone) for i, o in enumerate(spec.owners)]
-        created.append(house)
-    session.add_all(created)
-    session.flush()
-    return created
+        rows.append({
+            "org_id": area.org_id, "created_at": now, "area_id": area.id, "building_id": building.id,
+            "code": house_account_number(area.district_code, area.id, seq),
+            "unit": spec.unit or "", "floor": int(spec.floor), "room": spec.room,
+            "address": spec.address, "building_area": spec.building_area,
+            "inner_area": spec.inner_area, "use_code": spec.use_code, "has_lift": spec.has_lift,
+            "sales_status": spec.sales_status, "price": spec.price, "status": HOUSE_OPEN,
+            "amount_due": due, "standard_id": standard.id, "standard_text": standard.describe(),
+            "deposit_time_point": deposit_time_point, "opened_at": now,
+            "opened_by_order_id": order_id, "source": origin,
+            "trade_house_code": spec.trade_house_code, "contract_no": spec.contract_no,
+        })
+    if not rows:
+        return Opened()
+    ids = list(session.scalars(insert(House).returning(House.id, sort_by_parameter_order=True),
+                               rows))
+    owners = [{"org_id": area.org_id, "house_id": house_id, "seq": i + 1, "name": o.name,
+               "id_type": o.id_type, "id_no": o.id_no, "phone": o.phone}
+              for house_id, spec in zip(ids, houses) for i, o in enumerate(spec.owners)]
+    if owners:
+        session.execute(insert(Owner), owners)
+    return Opened(house_ids=ids, total_due=quantize_money(total))

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.documents.print_models import SummaryTable
-from app.errors import Problem
+from app.errors import InvalidTransition, Problem
 from app.models.order import BusinessOrder, OrderLine
 
 ACTION_LABELS: dict[str, LazyString] = {
@@ -92,7 +92,8 @@ class OrderHandler:
 
     def apply(self, session: Session, order: BusinessOrder, user: Any) -> None:
         """Make the order's changes to the register, inside the approval's transaction."""
-        raise NotImplementedError(f"{type(self).__name__} does not apply orders")
+        # Only order types with a handler of their own can be created; this guards the others.
+        raise InvalidTransition(_l("Orders of this kind cannot be approved on this platform yet."))
 
     def house_ids_to_lock(self, session: Session, order: BusinessOrder) -> list[int]:
         """Existing houses the order changes; they are locked from submit until approval/withdrawal."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
@@ -23,10 +24,9 @@ from app.errors import Problem
 from app.models.codes import KIND_HOUSE_USE, KIND_STRUCTURE
 from app.models.order import BusinessOrder, OrderLine
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
-from app.services.accounts import check_new_houses
+from app.services.accounts import check_new_houses, open_houses
 from app.services.audit import record
 from app.services.orders import staging
-from app.services.orders.opening import open_in_bulk
 from app.services.orders.states import LOCKING, today_local
 from app.services.orders.types.base import FormContent, LineRow, LinesTable, OrderHandler
 from app.services.outbox import enqueue_deposit_pushes
@@ -87,7 +87,7 @@ def _readable(reason: Any, by_key: dict[str, tuple[int, dict[str, Any]]]) -> str
     return text
 
 
-class NewHousesHandler(OrderHandler):
+class NewHousesHandler(OrderHandler, ABC):
     """Shared rules; subclasses say which area the houses go into."""
 
     prints_account_list = True
@@ -107,9 +107,9 @@ class NewHousesHandler(OrderHandler):
         """The area the houses join when it exists already (None for a new area)."""
         return None
 
+    @abstractmethod
     def target_area(self, session: Session, order: BusinessOrder, user: Any) -> PropertyArea:
         """The area to open the houses in, created if the business creates it."""
-        raise NotImplementedError
 
     # ------------------------------------------------ workflow hooks
 
@@ -179,10 +179,12 @@ class NewHousesHandler(OrderHandler):
         buildings = [staging.to_building_input(b)
                      for _s, b in staging.staged(session, order.id, staging.BUILDING)]
         staged = staging.staged(session, order.id, staging.HOUSE)
-        opened = open_in_bulk(
+        # validate() ran check_new_houses in this transaction, under the order's row lock.
+        opened = open_houses(
             session, area, buildings, [staging.to_house_input(data) for _s, data in staged],
-            [data.get("source") or SOURCE_EXCEL for _s, data in staged],
-            StandardBook.load(session), order_id=order.id, deposit_time_point=point, on=point)
+            StandardBook.load(session),
+            source=[data.get("source") or SOURCE_EXCEL for _s, data in staged],
+            order_id=order.id, deposit_time_point=point, on=point, validate=False)
         record(session, "houses_opened", "PropertyArea", area.id, user_id=user.id,
                org_id=order.org_id, detail={"order": order.number, "houses": len(opened.house_ids),
                                             "amount_due": f"{opened.total_due:.2f}"})

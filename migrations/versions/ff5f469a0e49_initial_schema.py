@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ec8727569cfd
+Revision ID: ff5f469a0e49
 Revises: 
-Create Date: 2026-11-26 19:15:14.039576
+Create Date: 2026-11-26 19:56:17.530303
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ec8727569cfd'
+revision = 'ff5f469a0e49'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -91,6 +91,11 @@ def upgrade():
     with op.batch_alter_table('deposit_standard', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deposit_standard_use_code'), ['use_code'], unique=False)
 
+    op.create_table('notice_sequence',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -109,7 +114,6 @@ def upgrade():
     sa.Column('papers_checked_by_id', sa.Integer(), nullable=True),
     sa.Column('agreement_accepted_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['papers_checked_by_id'], ['ab_user.id'], name='fk_organisation_papers_checked_by', use_alter=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name'),
     sa.UniqueConstraint('uscc')
@@ -400,7 +404,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['property_area.id'], ),
     sa.ForeignKeyConstraint(['building_id'], ['building.id'], ),
-    sa.ForeignKeyConstraint(['locked_by_order_id'], ['business_order.id'], name='fk_house_locked_order', use_alter=True),
+    sa.ForeignKeyConstraint(['locked_by_order_id'], ['business_order.id'], name='fk_house_locked_order'),
     sa.ForeignKeyConstraint(['opened_by_order_id'], ['business_order.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['standard_id'], ['deposit_standard.id'], ),
@@ -437,6 +441,9 @@ def upgrade():
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
     sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('payers', sa.JSON(), nullable=True),
+    sa.Column('replaced_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_via', sa.String(length=10), nullable=True),
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['property_area.id'], ),
@@ -444,6 +451,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['created_by_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['replaced_by_id'], ['notice.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('bank_serial'),
     sa.UniqueConstraint('number')
@@ -467,6 +475,29 @@ def upgrade():
     )
     with op.batch_alter_table('order_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_history_order_id'), ['order_id'], unique=False)
+
+    op.create_table('order_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('problems', sa.JSON(), nullable=True),
+    sa.Column('result_name', sa.String(length=80), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['business_order.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('order_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_job_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_job_org_id'), ['org_id'], unique=False)
 
     op.create_table('order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -589,7 +620,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['order_id'], ['business_order.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['refund_id'], ['refund.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('notice_id', 'house_id', 'kind', name='uq_ledger_notice_house')
     )
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entry_house_id'), ['house_id'], unique=False)
@@ -599,8 +631,16 @@ def upgrade():
 
     # ### end Alembic commands ###
 
+    # organisation and ab_user refer to each other, so this key is added once both exist.
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_organisation_papers_checked_by', 'ab_user',
+                                    ['papers_checked_by_id'], ['id'])
+
 
 def downgrade():
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_organisation_papers_checked_by', type_='foreignkey')
+
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entry_org_id'))
@@ -636,6 +676,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_line_order_id'))
 
     op.drop_table('order_line')
+    with op.batch_alter_table('order_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_job_org_id'))
+        batch_op.drop_index(batch_op.f('ix_order_job_order_id'))
+
+    op.drop_table('order_job')
     with op.batch_alter_table('order_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_history_order_id'))
 
@@ -721,6 +766,7 @@ def downgrade():
 
     op.drop_table('ab_group_role')
     op.drop_table('organisation')
+    op.drop_table('notice_sequence')
     with op.batch_alter_table('deposit_standard', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deposit_standard_use_code'))
 
