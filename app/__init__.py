@@ -20,6 +20,7 @@ def create_app(config: Optional[Any] = None, **overrides: Any) -> Flask:
     init.init_extensions(app)
     init.init_appbuilder(app)
     init.init_error_handlers(app)
+    init.init_request_guards(app)
     init.init_cli(app)
     init.init_background(app)
     return app

@@ -62,6 +62,27 @@ def init_error_handlers(app: Flask) -> None:
     register_error_handlers(app)
 
 
+_INT_MAX = 2**31 - 1
+
+
+def _beyond_integer(key: str, value: object) -> bool:
+    if isinstance(value, int):
+        return not -_INT_MAX <= value <= _INT_MAX
+    is_id = key in ("pk", "id") or key.endswith("_id")
+    return is_id and isinstance(value, str) and value.isdigit() and int(value) > _INT_MAX
+
+
+def init_request_guards(app: Flask) -> None:
+    """An id beyond INTEGER is simply not found (PostgreSQL would raise instead), on every route,
+    FAB's own included."""
+    from flask import abort
+
+    @app.url_value_preprocessor
+    def _ids_within_integer(endpoint: str | None, values: dict | None) -> None:
+        if values and any(_beyond_integer(key, value) for key, value in values.items()):
+            abort(404)
+
+
 def init_cli(app: Flask) -> None:
     for module in iter_modules("app.cli"):
         register = getattr(module, "register", None)

@@ -25,6 +25,23 @@ class RateLimitedSecurityApi(SecurityApi):
                     exempt_when=lambda: not current_app.config.get("AUTH_RATE_LIMITED", True))]
 
 
+def _role_labels(roles: Any) -> str:
+    # The labels live with the organisation-user screens; imported here to keep start-up order.
+    from app.views.org_users import role_label
+
+    return "、".join(role_label(role.name) for role in roles or [])
+
+
+def _yes_no(value: Any) -> str:
+    return str(_l("Yes") if value else _l("No"))
+
+
+def _local_time(value: Any) -> str:
+    from app.views.base import when
+
+    return when(value)
+
+
 class PlatformUserDBModelView(UserDBModelView):
     """Admin's user screen, with the organisation and phone of each user."""
 
@@ -37,7 +54,16 @@ class PlatformUserDBModelView(UserDBModelView):
     show_columns = ["username", "last_name", "first_name", "email", "phone", "organisation",
                     "active", "roles", "login_count", "last_login", "fail_login_count", "created_on"]
     show_fieldsets = None
-    label_columns = {"organisation": _l("Organisation"), "phone": _l("Phone")}
+    # FAB's labels are kept: a label_columns of our own would replace them all with English names.
+    label_columns = {**UserDBModelView.label_columns, "organisation": _l("Organisation"),
+                     "phone": _l("Phone")}
+    formatters_columns = {
+        "organisation": lambda value: value or "",
+        "roles": lambda roles: _role_labels(roles),
+        "active": lambda value: _yes_no(value),
+        "last_login": lambda value: _local_time(value),
+        "created_on": lambda value: _local_time(value),
+    }
 
 
 class PlatformSecurityManager(SecurityManager):

@@ -108,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *_REGISTER_MENUS,
         # app/views/standards.py, codes.py, audit.py
         (MENU_ACCESS, "Deposit standards"), (MENU_ACCESS, "Code tables"), (MENU_ACCESS, "Audit log"),
+        (MENU_ACCESS, "Trading outbox"),  # app/views/outbox.py
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],

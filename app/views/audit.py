@@ -21,6 +21,45 @@ from app.views.menus import CATEGORY_FUND_OFFICE
 REGISTER_ORDER = 62
 
 
+#: The action codes services and screens record (app/services/audit.py callers), in words.
+ACTION_LABELS = {
+    "org.register": _l("Developer registration"),
+    "org.change": _l("Organisation information changed"),
+    "org.papers_checked": _l("Paper documents checked"),
+    "org.papers_unchecked": _l("Paper documents check withdrawn"),
+    "papers_checked": _l("Paper documents checked"),
+    "user.add": _l("User added"),
+    "user.update": _l("User modified"),
+    "user.activate": _l("User activated"),
+    "user.deactivate": _l("User deactivated"),
+    "houses_opened": _l("House accounts opened"),
+    "house.owners": _l("Owners saved"),
+    "contract.bind": _l("Contract numbers bound"),
+    "notice.issue": _l("Payment notice issued"),
+    "notice.void": _l("Payment notice voided"),
+    "notice.paid": _l("Payment confirmation"),
+    "order_submit": _l("Order submitted"),
+    "order_withdraw": _l("Order withdrawn"),
+    "order_accept": _l("Order accepted"),
+    "order_approve": _l("Order approved"),
+    "order_reject": _l("Order rejected"),
+    "create": _l("Added"),
+    "update": _l("Modified"),
+    "delete": _l("Deleted"),
+}
+OBJECT_LABELS = {
+    "organisation": _l("Organisation"), "Organisation": _l("Organisation"),
+    "user": _l("User"), "PropertyArea": _l("Property area"), "House": _l("House"),
+    "BusinessOrder": _l("Business order"), "Notice": _l("Payment notice"),
+    "CodeItem": _l("Code table entry"), "DepositStandard": _l("Deposit standard"),
+}
+
+
+def _label(labels: dict[str, Any]) -> Any:
+    """A formatter showing a code's words; a code without words (a new business) shows as is."""
+    return lambda value: str(labels.get(value, value or ""))
+
+
 def _detail(value: Any) -> Markup:
     if value is None:
         return Markup("")
@@ -49,7 +88,8 @@ class AuditLogView(PlatformModelView):
         "action": _l("Action"), "object_type": _l("Object type"), "object_id": _l("Object No."),
         "ip": _l("IP address"), "detail": _l("Details"),
     }
-    formatters_columns = {"at": when, "detail": _detail}
+    formatters_columns = {"at": when, "detail": _detail, "action": _label(ACTION_LABELS),
+                          "object_type": _label(OBJECT_LABELS)}
 
     def prepare_rows(self, items: Sequence[AuditLog]) -> None:
         ids = sorted({item.org_id for item in items if item.org_id})

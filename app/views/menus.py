@@ -21,7 +21,14 @@ _CATEGORIES = [
 ]
 
 
+#: FAB's own category (users, roles), created before ours; the manual's menus come first.
+FAB_SECURITY_CATEGORY = "Security"
+
+
 def create_categories(appbuilder: AppBuilder) -> None:
     for name, icon, label in _CATEGORIES:
         if appbuilder.menu.find(name) is None:
             appbuilder.menu.add_category(name, icon=icon, label=label)
+    items = appbuilder.menu.get_list()
+    security = [item for item in items if item.name == FAB_SECURITY_CATEGORY]
+    items[:] = [item for item in items if item.name != FAB_SECURITY_CATEGORY] + security

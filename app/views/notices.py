@@ -83,7 +83,8 @@ class NoticeView(PlatformModelView):
         "channel": _label(CHANNEL_LABELS), "created_at": when, "paid_on": when, "confirmed_at": when,
     }
 
-    @action("print_selected", _l("Print"), None, "fa-print")
+    # List only: the notice page has its own print buttons above the details.
+    @action("print_selected", _l("Print"), None, "fa-print", single=False)
     def print_selected(self, items: Any) -> Any:
         picked = items if isinstance(items, list) else [items]
         ids = ",".join(str(item.id) for item in picked)

@@ -62,6 +62,12 @@ def attachment_rows(org_id: int) -> list[dict[str, Any]]:
             for att in registration_attachments(db.session, org_id)]
 
 
+def has_organisation() -> bool:
+    """Menu condition: the 机构管理 screens serve users of a developer organisation only."""
+    user = current_user()
+    return user is not None and user.org_id is not None
+
+
 def own_organisation() -> Organisation:
     """The organisation of the logged-in developer user; 404 for users without one."""
     user = current_user()
@@ -114,4 +120,4 @@ class OrgInfoView(BaseView):
 
 def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(OrgInfoView(), MENU_ORG_INFO, label=_l("Information change"),
-                        icon="fa-edit", category=CATEGORY_ORGANISATION)
+                        icon="fa-edit", category=CATEGORY_ORGANISATION, menu_cond=has_organisation)

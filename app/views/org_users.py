@@ -25,6 +25,7 @@ from app.services.org_users import (OrgUserInput, active_admin_ids, add_org_user
                                     grantable_roles, list_org_users, org_areas, person_name,
                                     set_user_active, update_org_user)
 from app.views.menus import CATEGORY_ORGANISATION
+from app.views.org_info import has_organisation
 from app.views.registration import attach_problems, flash_leftover
 
 REGISTER_ORDER = 21
@@ -196,4 +197,4 @@ class OrgUsersView(BaseView):
 
 def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(OrgUsersView(), MENU_ORG_USERS, label=_l("Organisation users"),
-                        icon="fa-users", category=CATEGORY_ORGANISATION)
+                        icon="fa-users", category=CATEGORY_ORGANISATION, menu_cond=has_organisation)

@@ -54,6 +54,11 @@ def lift_label(value: Optional[bool]) -> str:
     return str(_l("With lift")) if value else str(_l("Without lift"))
 
 
+def day(value: Any) -> Markup:
+    """A date kept on one line: the narrow date columns would otherwise break "2020-01-01"."""
+    return Markup('<span class="text-nowrap">%s</span>') % when(value) if value else Markup("")
+
+
 def example_badge(value: bool) -> Markup:
     """Examples must stand out: the office replaces them with the city's current standard."""
     if value:
@@ -156,7 +161,7 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
     formatters_columns = {
         "use_code": code_formatter(KIND_HOUSE_USE), "has_lift": lift_label,
         "basis": lambda v: str(BASIS_LABELS.get(v, v)), "is_example": example_badge,
-        "effective_from": when, "effective_to": when, "created_at": when,
+        "effective_from": day, "effective_to": day, "created_at": when,
         "rate": lambda v: f"{Decimal(v).normalize():f}" if v is not None else "",
     }
     validators_columns = {

@@ -39,7 +39,8 @@
     function render() {
       var $body = $('#jm-rows tbody');
       if (!rows.length) {
-        $body.html('<tr class="jm-empty"><td colspan="8" class="text-muted">—</td></tr>');
+        $body.html('<tr class="jm-empty"><td colspan="8" class="text-muted">' + esc(text('nothing_picked')) +
+          '</td></tr>');
         return;
       }
       $body.html($.map(rows, function (row, i) {

@@ -20,6 +20,8 @@
 
   function esc(value) { return JMForm.esc(value); }
 
+  function money(value) { return JMForm.money(value); }
+
   function areaId() { return parseInt($('#jm-area').val(), 10) || null; }
 
   function requireArea() {
@@ -39,7 +41,8 @@
   /** The answer of an issue call: the notices, links to print them, voided and skipped houses. */
   function showIssued(answer) {
     var numbers = $.map(answer.notices, function (n) {
-      return '<li><code>' + esc(n.number) + '</code> · ' + esc(n.houses) + ' · ¥' + esc(n.total) + '</li>';
+      return '<li><code>' + esc(n.number) + '</code> · ' + esc(text('houses_count', {count: n.houses})) +
+        ' · ¥' + esc(money(n.total)) + '</li>';
     }).join('');
     var html = '<p><b>' + esc(text('created', {count: answer.notices.length})) + '</b></p><ul>' + numbers + '</ul>' +
       '<p><a class="btn btn-success" id="jm-open-pdf" target="_blank" href="' + esc(answer.print_url) + '">' +
@@ -61,7 +64,7 @@
 
   function emptyRow($table) {
     $table.find('tbody').html('<tr class="jm-empty"><td colspan="' + $table.find('thead th').length +
-      '" class="text-muted">—</td></tr>');
+      '" class="text-muted">' + esc(text('nothing_picked')) + '</td></tr>');
   }
 
   /* ------------------------------------------------------------------ §1.4.1 batch */
@@ -114,7 +117,7 @@
           var warn = $.grep(answer.buildings, function (b) { return b.without_contract.length > 0; });
           if (!warn.length) { issue(); return; }
           $('#jm-warn-list').html($.map(warn, function (b) {
-            return '<h5>' + esc(text('building_line', {name: b.name, houses: b.houses, total: b.total})) + ' · ' +
+            return '<h5>' + esc(text('building_line', {name: b.name, houses: b.houses, total: money(b.total)})) + ' · ' +
               esc(text('without_contract', {count: b.without_contract.length})) + '</h5><p class="jm-codes">' +
               $.map(b.without_contract, function (h) { return '<span class="label label-default">' + esc(h.location) + '</span>'; }).join(' ') + '</p>';
           }).join(''));
@@ -148,7 +151,7 @@
       else {
         $('#jm-houses tbody').html($.map(houses, function (h) {
           return '<tr data-id="' + h.house_id + '"><td>' + esc(h.house_code) + '</td><td>' + esc(h.location) +
-            '</td><td class="text-right">' + esc(h.outstanding) + '</td><td class="jm-owner-names">' +
+            '</td><td class="text-right">' + esc(money(h.outstanding)) + '</td><td class="jm-owner-names">' +
             ownerNames(h) +
             '</td><td>' + esc(h.contract_no) + '</td><td><a href="#" class="jm-remove">' + esc(text('remove')) + '</a></td></tr>';
         }).join(''));
@@ -182,7 +185,7 @@
         return '<tr class="jm-house-row" data-id="' + h.house_id + '"><td style="width:30px"><a href="#" class="jm-toggle" title="' +
           esc(text('owners')) + '"><i class="fa fa-user-plus"></i></a></td><td>' + esc(h.house_code) + '</td><td>' +
           esc(h.location) + (h.contract_no ? '' : ' <span class="label label-warning">' + esc(text('no_contract')) +
-          '</span>') + '</td><td class="text-right">¥' + esc(h.outstanding) + '</td><td class="jm-owner-names">' +
+          '</span>') + '</td><td class="text-right">¥' + esc(money(h.outstanding)) + '</td><td class="jm-owner-names">' +
           ownerNames(h) + '</td></tr><tr class="jm-editor hidden" data-id="' + h.house_id + '"><td></td><td colspan="4">' +
           '<table class="table table-condensed jm-owner-editor"><thead><tr><th class="jm-required">' + esc(text('name')) +
           '</th><th class="jm-required">' + esc(text('id_type')) + '</th><th class="jm-required">' + esc(text('id_no')) +
@@ -273,8 +276,8 @@
         $('#jm-houses tbody').html($.map(houses, function (h) {
           var amount = renew() ? (amounts[h.house_id] || '') : h.outstanding;
           return '<tr data-id="' + h.house_id + '"><td>' + esc(h.house_code) + '</td><td>' + esc(h.location) +
-            '</td><td class="text-right">' + esc(h.amount_due) + '</td><td class="text-right">' + esc(h.paid) +
-            '</td><td class="text-right jm-amount">' + (amount ? esc(amount) : '<span class="text-danger">—</span>') +
+            '</td><td class="text-right">' + esc(money(h.amount_due)) + '</td><td class="text-right">' + esc(money(h.paid)) +
+            '</td><td class="text-right jm-amount">' + (amount ? esc(money(amount)) : '<span class="text-danger">—</span>') +
             '</td><td><a href="#" class="jm-remove">' + esc(text('remove')) + '</a></td></tr>';
         }).join(''));
       }

@@ -43,6 +43,15 @@
       .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
   }
 
+  /** An amount as the server sends it ("671765.40") with thousands separators: "671,765.40". */
+  function money(value) {
+    var text = String(value === null || value === undefined ? '' : value);
+    if (!/^-?\d+(\.\d+)?$/.test(text)) { return text; }
+    var parts = text.split('.');
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return parts.join('.');
+  }
+
   function url(kind, id) {
     return root().data(kind + '-url').replace('987654321', String(id));
   }
@@ -102,6 +111,7 @@
     renderBuildings();
     var building = $.grep(state.buildings, function (b) { return b.id === id; })[0];
     var $panel = root().find('.hp-houses');
+    $panel.scrollTop(0);
     if (cache[id]) {
       state.houses = cache[id];
       render();
@@ -133,7 +143,7 @@
 
   function cellTitle(house) {
     var lines = [house.code, t('state_' + house.state),
-      t('due_paid', {due: house.due, paid: house.paid})];
+      t('due_paid', {due: money(house.due), paid: money(house.paid)})];
     if (house.owner) { lines.push(t('owner', {name: house.owner + (house.owners > 1 ? ' …' : '')})); }
     if (house.contract) { lines.push(t('contract', {no: house.contract})); }
     if (house.notice) { lines.push(t('notice', {no: house.notice})); }
@@ -205,8 +215,8 @@
         '<td>' + esc(house.code) + '</td><td>' + esc(house.unit) + '</td><td>' + esc(house.floor) +
         '</td><td>' + esc(house.room) + '</td><td>' + esc(house.owner) + '</td>' +
         '<td><span class="hp-badge hp-s-' + house.state + '">' + esc(t('state_' + house.state)) +
-        '</span></td><td class="text-right">' + esc(house.due) + '</td><td class="text-right">' +
-        esc(house.paid) + '</td><td>' + esc(house.contract) + '</td></tr>';
+        '</span></td><td class="text-right">' + esc(money(house.due)) + '</td><td class="text-right">' +
+        esc(money(house.paid)) + '</td><td>' + esc(house.contract) + '</td></tr>';
     }).join('');
     root().find('.hp-houses').html(
       '<table class="table table-condensed table-hover hp-list"><thead><tr>' +
@@ -296,6 +306,7 @@
       e.preventDefault();
       state.view = $(this).data('view');
       render();
+      $m.find('.hp-houses').scrollTop(0);
     });
     $m.on('input', '.hp-search', function () { renderList(); updateCount(); });
     $m.on('change', '.hp-state-filter', function () { renderList(); });
@@ -431,6 +442,7 @@
       $(target).html('<div class="alert alert-' + kind + '">' + html + '</div>');
     },
     esc: esc,
+    money: money,
     t: t
   };
 
