@@ -8,9 +8,12 @@ is enough.
   127.0.0.1:<free port> in a thread, with CSRF on, a trading-system simulator of its own, and the zh
   catalogue compiled from translations/fragments (what ``scripts/i18n.py build`` ships), so pages
   show Chinese even before the lead merges the fragments. ``live_server.url`` is its address.
+  ``live_server.simulator`` is that simulator (``set_faults`` / ``reset_faults`` for slow or failing
+  trading-system calls); ``live_server.app`` the served app.
 - ``browser_page``: ``browser_page("dev_a")`` gives a new tab logged in as that demo user (no name:
-  a visitor); ``lang="en"`` switches the UI language first. One headless Debian chromium serves
-  all tabs of a test; it is closed afterwards.
+  a visitor); ``lang="en"`` switches the UI language first; ``accept_dialogs=True`` answers every
+  ``confirm()`` with OK (Playwright dismisses them otherwise). Each tab has its own cookies and
+  accepts downloads. One headless Debian chromium serves all tabs of a test; it is closed afterwards.
 """
 from __future__ import annotations
 
@@ -96,13 +99,16 @@ def browser_page(live_server: LiveServer) -> Iterator[Callable[..., Any]]:
     with sync_playwright() as playwright:
         browser = None
 
-        def open_page(username: Optional[str] = None, *, lang: Optional[str] = None) -> Any:
+        def open_page(username: Optional[str] = None, *, lang: Optional[str] = None,
+                      accept_dialogs: bool = False) -> Any:
             nonlocal browser
             if browser is None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
             page = context.new_page()
             page.set_default_timeout(20_000)
+            if accept_dialogs:
+                page.on("dialog", lambda dialog: dialog.accept())
             if username:
                 log_in(page, live_server.url, username)
             if lang:

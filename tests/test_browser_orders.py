@@ -5,87 +5,20 @@ fragments, and the trading-system simulator; screenshots go to test-artifacts/or
 """
 from __future__ import annotations
 
-import importlib.util
 import re
-import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import pytest
-from babel.messages.mofile import write_mo
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from app.models.order import APPROVED, BusinessOrder
 from app.models.outbox import OutboxMessage
 from app.models.property import House
-from tests.conftest import DEMO_PASSWORD, build_test_app
+from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
 from tests.test_orders_views import house_sheet, sheet_rows
-from tradesim.testing import SimulatorServer
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _catalogue_dir(tmp: Path) -> Path:
-    """translations/ with the zh catalogue compiled from the fragments (as scripts/i18n.py build)."""
-    spec = importlib.util.spec_from_file_location("jm_i18n", ROOT / "scripts" / "i18n.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    target = tmp / "translations" / "zh" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as handle:
-        write_mo(handle, module.load_fragments())
-    return tmp / "translations"
-
-
-@pytest.fixture()
-def sim(tmp_path: Path) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
-def live_url(app: Any, tmp_path: Path, sim: SimulatorServer) -> Iterator[str]:
-    served = build_test_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                            UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], WTF_CSRF_ENABLED=True,
-                            TRADE_BASE_URL=sim.url, TRADE_TOKEN=sim.token, TRADE_RETRIES=0,
-                            BABEL_TRANSLATION_DIRECTORIES=str(_catalogue_dir(tmp_path)))
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture()
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def login(browser: Any, base: str, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 950}, locale="zh-CN",
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{base}/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
 
 
 def shot(page: Any, artifacts_dir: Path, name: str) -> None:
@@ -110,9 +43,11 @@ def order_number(page: Any) -> str:
     return re.search(r"CJ\d{13}", page.inner_text("h3")).group(0)
 
 
-def test_collect_by_template_and_by_trading_system_then_review(browser, live_url, sim, session,
-                                                             artifacts_dir, tmp_path):
-    dev = login(browser, live_url, "dev_a")
+def test_collect_by_template_and_by_trading_system_then_review(
+        live_server: LiveServer, browser_page: Callable[..., Any],  # noqa: F811
+        session: Any, artifacts_dir: Path, tmp_path: Path) -> None:
+    live_url, sim = live_server.url, live_server.simulator
+    dev = browser_page("dev_a", accept_dialogs=True)
 
     # ---- 1. 物业区域采集 by template import
     dev.goto(f"{live_url}/order-form/collect")
@@ -133,8 +68,18 @@ def test_collect_by_template_and_by_trading_system_then_review(browser, live_url
     first_number = order_number(dev)
     dev.set_input_files("#jm-upload-file", files=[{"name": "测绘报告.pdf", "mimeType": "application/pdf",
                                                   "buffer": b"%PDF-1.4\n%jm\n"}])
+    # No kind is preselected: the form refuses to upload until one is chosen.
+    dev.click("#jm-upload")
+    assert dev.evaluate("document.querySelector('#jm-upload-kind').validity.valueMissing")
+    assert dev.locator(".jm-attachment-link").count() == 0
+    dev.select_option("#jm-upload-kind", "survey_report")
     dev.click("#jm-upload")
     dev.wait_for_selector(".jm-attachment-link")
+    attachment = dev.locator(".jm-attachments tbody tr").first
+    assert attachment.locator("td").first.inner_text() == "房屋面积测绘报告"
+    assert attachment.locator(".jm-attachment-size").inner_text() == "13 B"
+    assert dev.locator("#jm-lines-table .jm-line-no").first.inner_text() == "1"
+    shot(dev, artifacts_dir, "01b_collect_attachment")
     dev.click("#jm-save-submit")
     dev.wait_for_selector("#jm-print-now")
     shot(dev, artifacts_dir, "02_collect_submitted")
@@ -174,7 +119,7 @@ def test_collect_by_template_and_by_trading_system_then_review(browser, live_url
     assert first_number in dev.content() and second_number in dev.content()
 
     # ---- 3. the fund office accepts and approves both
-    officer = login(browser, live_url, "officer")
+    officer = browser_page("officer", accept_dialogs=True)
     officer.goto(f"{live_url}/review/")
     shot(officer, artifacts_dir, "08_review_queue")
     for index, number in enumerate((first_number, second_number)):

@@ -8,90 +8,17 @@ fragments; screenshots go to test-artifacts/payments_*.png.
 """
 from __future__ import annotations
 
-import importlib.util
 import re
-import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import pytest
-from babel.messages.mofile import write_mo
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_PASSWORD, build_test_app
+from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
 from tradesim.seed import seed_dataset
-from tradesim.testing import SimulatorServer
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _catalogue_dir(tmp: Path) -> Path:
-    """translations/ with the zh catalogue compiled from the fragments (as scripts/i18n.py build)."""
-    spec = importlib.util.spec_from_file_location("jm_i18n", ROOT / "scripts" / "i18n.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    target = tmp / "translations" / "zh" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as handle:
-        write_mo(handle, module.load_fragments())
-    return tmp / "translations"
-
-
-@pytest.fixture()
-def sim(tmp_path: Path) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
-def live_url(app: Any, tmp_path: Path, sim: SimulatorServer) -> Iterator[str]:
-    served = build_test_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                            UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], WTF_CSRF_ENABLED=True,
-                            TRADE_BASE_URL=sim.url, TRADE_TOKEN=sim.token, TRADE_RETRIES=0,
-                            BABEL_TRANSLATION_DIRECTORIES=str(_catalogue_dir(tmp_path)))
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture()
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def login(browser: Any, base: str, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 950}, locale="zh-CN",
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{base}/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
-
-
-def goto(page: Any, url: str) -> None:
-    """Open a page with Bootstrap's fades off, so screenshots never catch a dialog half-drawn."""
-    page.goto(url)
-    page.add_style_tag(content=".fade, .modal-backdrop { transition: none !important; }")
-    page.evaluate("window.jQuery && (jQuery.support.transition = false)")
 
 
 def shot(page: Any, artifacts_dir: Path, name: str) -> None:
@@ -120,8 +47,12 @@ def edit_cell(page: Any, row: int, field: str, value: str) -> None:
     cell.locator("input").press("Enter")
 
 
-def test_contracts_payments_and_bank_confirmation(browser, live_url, session, demo, artifacts_dir):
+def test_contracts_payments_and_bank_confirmation(
+        live_server: LiveServer, browser_page: Callable[..., Any],  # noqa: F811
+        session: Any, demo: Any, artifacts_dir: Path) -> None:
     from app.models.payment import NOTICE_PAID, Notice
+
+    live_url = live_server.url
 
     area = demo.area_a
     signed = signed_houses(session, area.id, "1栋", 2)
@@ -129,7 +60,7 @@ def test_contracts_payments_and_bank_confirmation(browser, live_url, session, de
     assert len(signed) == 2
 
     # 房屋合同号设置: pick three houses, type the data in by double-click, match, submit.
-    dev = login(browser, live_url, "dev_a")
+    dev = browser_page("dev_a")
     goto(dev, f"{live_url}/contracts/")
     dev.select_option("#jm-area", str(area.id))
     dev.fill("#jm-agent-name", "李敏")
@@ -184,7 +115,8 @@ def test_contracts_payments_and_bank_confirmation(browser, live_url, session, de
     batch_number = re.search(r"JK\d{14}[0-9X]", dev.inner_text("#jm-result")).group(0)
     html = dev.request.get(pdf_url + "?format=html").text()
     assert batch_number in html
-    printable = browser.new_page(viewport={"width": 1000, "height": 1300})
+    printable = browser_page()
+    printable.set_viewport_size({"width": 1000, "height": 1300})
     printable.set_content(html)
     printable.screenshot(path=str(artifacts_dir / "payments_07_batch_notice.png"))
     printable.close()
@@ -220,7 +152,7 @@ def test_contracts_payments_and_bank_confirmation(browser, live_url, session, de
     shot(dev, artifacts_dir, "09_owner_notices")
 
     # The teller looks the batch notice up and confirms it.
-    teller = login(browser, live_url, "teller")
+    teller = browser_page("teller")
     goto(teller, f"{live_url}/bank/")
     teller.fill("#jm-number", batch_number[:-1] + ("0" if batch_number[-1] != "0" else "1"))
     teller.click("#jm-lookup button[type=submit]")

@@ -6,66 +6,19 @@ ships, so the screenshots show the Chinese UI even before the lead merges the fr
 """
 from __future__ import annotations
 
-import importlib.util
-import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import pytest
-from babel.messages.mofile import write_mo
-from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_PASSWORD, build_test_app
+from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
+from tests.conftest import DEMO_PASSWORD
 from tests.test_org_support import make_resident_id, make_uscc, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "Kaifa#2026x"
 STAFF_PASSWORD = "Jingban#2026"
-
-
-def _catalogue_dir(tmp: Path) -> Path:
-    """translations/ with the zh catalogue built from the fragments, like scripts/i18n.py build."""
-    spec = importlib.util.spec_from_file_location("jm_i18n", ROOT / "scripts" / "i18n.py")
-    if spec is None or spec.loader is None:
-        return ROOT / "translations"
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    target = tmp / "translations" / "zh" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as handle:
-        write_mo(handle, module.load_fragments())
-    return tmp / "translations"
-
-
-@pytest.fixture()
-def live_url(app: Any, tmp_path: Path) -> Iterator[str]:
-    served = build_test_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                            UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], WTF_CSRF_ENABLED=True,
-                            BABEL_TRANSLATION_DIRECTORIES=str(_catalogue_dir(tmp_path)))
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture()
-def page(artifacts_dir: Path) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        yield tab
-        context.close()
-        browser.close()
 
 
 def shot(page: Any, artifacts_dir: Path, name: str) -> None:
@@ -90,6 +43,7 @@ def fill_registration(page: Any, files: dict[str, Path], uscc: str) -> None:
 
 
 def log_in(page: Any, base: str, username: str, password: str) -> None:
+    """Log in on the open tab, which may be refused (browser_page's own log-in insists on success)."""
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
@@ -97,7 +51,11 @@ def log_in(page: Any, base: str, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def test_register_log_in_add_and_deactivate_staff(live_url, page, artifacts_dir, tmp_path):
+def test_register_log_in_add_and_deactivate_staff(
+        live_server: LiveServer, browser_page: Callable[..., Any],  # noqa: F811
+        artifacts_dir: Path, tmp_path: Path) -> None:
+    live_url = live_server.url
+    page = browser_page()
     files = {"business_license": tmp_path / "营业执照副本.pdf",
              "legal_rep_id": tmp_path / "法定代表人身份证.png",
              "authorisation": tmp_path / "授权委托书.pdf"}

@@ -164,8 +164,9 @@ def test_houses_already_in_the_order_are_refused_by_row(dev_a_client, session):
     again = import_sheet(dev_a_client, order_id, house_sheet(sheet_rows(2)))
     assert again["state"] == "failed"
     assert [p["row"] for p in again["problems"]] == [2, 3]
-    # line 1 is the building, so the first house is line 2 of the order
-    assert re.search(r"\b2\b", again["problems"][0]["reason"]), again["problems"][0]
+    # the building line is not counted: the first house is 序号 1 of the houses table, as shown
+    assert re.search(r"\b1\b", again["problems"][0]["reason"]), again["problems"][0]
+    assert re.search(r"\b2\b", again["problems"][1]["reason"]), again["problems"][1]
 
 
 # ---------------------------------------------------------------- developer: 接口获取
@@ -454,3 +455,80 @@ def test_an_order_of_a_business_without_handler_is_still_shown(dev_a_client, off
     assert "0101" in shown and "0102" in shown and "jm-changed" in shown
     assert officer_client.get(f"/review/{order.id}").status_code == 200
     assert "BG2026010100001" in officer_client.get("/review/").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- what the QA pass found
+
+def line_numbers(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<td class="jm-line-no">(\d+)</td>', page)]
+
+
+def test_house_lines_are_numbered_from_one_with_units_and_separators(dev_a_client, officer_client,
+                                                                     session):
+    order_id = order_id_from(create_collect(dev_a_client))
+    rows = sheet_rows(3)
+    rows[0].update({"房屋总价": 1234567.8, "套内面积": 75.25})
+    assert import_sheet(dev_a_client, order_id, house_sheet(rows))["state"] == "done"
+    dev_a_client.post(f"/orders/{order_id}/submit")
+    for page in (dev_a_client.get(f"/orders/{order_id}").get_data(as_text=True),
+                 officer_client.get(f"/review/{order_id}").get_data(as_text=True)):
+        assert line_numbers(page) == [1, 2, 3]  # the building is line 1 of the order, not shown here
+        assert "建筑面积（㎡）" in page and "套内面积（㎡）" in page and "m²" not in page
+        assert "1,234,567.80" in page and "75.25" in page
+        assert "container-fluid" not in page and "body > .container" not in page
+    buildings = dev_a_client.get(f"/orders/{order_id}?lines=building").get_data(as_text=True)
+    assert line_numbers(buildings) == [1]
+
+
+def test_line_numbers_continue_over_pages(dev_a_client, session):
+    from app.services.orders import staging
+
+    order_id = order_id_from(create_collect(dev_a_client))
+    staging.insert_lines(session, order_id, [(staging.BUILDING, staging.building_data(
+        name="A座", floors=6))] + [(staging.HOUSE, staging.house_data(
+            building="A座", floor=1, room=f"R{i:03d}", building_area="50.00",
+            use_code="residential", has_lift=False, source="excel")) for i in range(60)])
+    session.commit()
+    page2 = dev_a_client.get(f"/orders/{order_id}?page=2").get_data(as_text=True)
+    assert line_numbers(page2) == list(range(51, 61))
+
+
+def test_businesses_come_in_the_manuals_order_then_my_orders(dev_a_client):
+    menu = dev_a_client.get("/").get_data(as_text=True)
+    links = re.findall(r'href="(/[^"#]*)"', menu[menu.index('id="jm-menu"'):menu.index("navbar-right")])
+    wanted = ["/order-form/collect", "/order-form/supplement", "/contracts/", "/orders/"]
+    assert [link for link in links if link in wanted] == wanted
+
+
+def test_an_attachment_needs_an_explicit_kind(dev_a_client, session):
+    from app.models.order import Attachment
+
+    order_id = order_id_from(create_collect(dev_a_client))
+    form = dev_a_client.get(f"/order-form/{order_id}/edit").get_data(as_text=True)
+    select_html = form[form.index('id="jm-upload-kind"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    assert "required" in select_html and '<option value="" selected>' in select_html
+    response = dev_a_client.post(f"/order-form/{order_id}/attachments",
+                                 data={"file": (io.BytesIO(b"%PDF-1.4\n"), "测绘报告.pdf")},
+                                 content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "文件未上传。" in page and "请选择要件类型。" in page and "kind:" not in page
+    assert session.scalar(select(func.count(Attachment.id))
+                          .where(Attachment.order_id == order_id)) == 0
+
+
+def test_small_attachments_show_a_readable_size(dev_a_client):
+    order_id = order_id_from(create_collect(dev_a_client))
+    dev_a_client.post(f"/order-form/{order_id}/attachments",
+                      data={"kind": "survey_report",
+                            "file": (io.BytesIO(b"%PDF-1.4\n" + b"x" * 391), "测绘报告.pdf")},
+                      content_type="multipart/form-data")
+    page = dev_a_client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert '<td class="jm-attachment-size">400 B</td>' in page
+
+
+def test_file_sizes() -> None:
+    from app.views.orders_common import file_size
+
+    assert [file_size(n) for n in (0, 400, 1023, 1024, 1536, 5 * 1024 * 1024 + 1)] == [
+        "0 B", "400 B", "1023 B", "1.0 KB", "1.5 KB", "5.0 MB"]

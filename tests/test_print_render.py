@@ -6,6 +6,7 @@ tests/test_print_pdf.py.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -177,6 +178,16 @@ def test_long_building_names_do_not_break_the_fixed_rows() -> None:
     html = render_zh("account_list.html", doc=doc)
     assert "江门市碧海花…" in html
     assert "A座" not in html
+
+
+def test_notice_prints_a_14_character_contract_number_whole() -> None:
+    line = NoticeLine("440703000010000015", "碧海花园15幢2单元1502房", Decimal("88.50"),
+                      Decimal("4867.50"), contract_number="JM2026YS000123")
+    proof = dataclasses.replace(payment_proof(), lines=[line])
+    for html in (render_zh("notice.html", notices=[notice(lines=[line])]),
+                 render_zh("payment_proof.html", proofs=[proof])):
+        assert ">JM2026YS000123<" in html and ">440703000010000015<" in html
+        assert ">碧海花园15幢2单元1502房<" in html and "…" not in html
 
 
 # --- totals on the data -----------------------------------------------------------------------

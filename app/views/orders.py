@@ -22,12 +22,10 @@ from app.views.menus import CATEGORY_PROPERTY
 from app.views.orders_common import (FORM_TYPES, int_arg, opinion_arg, order_context, page_url,
                                      print_links, print_response, status_choices, type_choices,
                                      type_label, version_arg)
-from app.views.orders_form import OrderFormView
 
-REGISTER_ORDER = 40
+#: After the businesses: orders_form.py (40) adds 1.3.1 and 1.3.5, contracts.py (42) adds 1.3.9.
+REGISTER_ORDER = 48
 MENU_MY_ORDERS = "My orders"
-MENU_COLLECT = "Area collection"
-MENU_SUPPLEMENT = "House supplement"
 
 
 class OrdersView(BaseView):
@@ -103,10 +101,5 @@ def _order_area_name(order: BusinessOrder) -> str:
 
 
 def register(appbuilder: AppBuilder) -> None:
-    appbuilder.add_view_no_menu(OrderFormView())
-    appbuilder.add_link(MENU_COLLECT, href="/order-form/collect", icon="fa-plus-square",
-                        label=_l("Property area collection"), category=CATEGORY_PROPERTY)
-    appbuilder.add_link(MENU_SUPPLEMENT, href="/order-form/supplement", icon="fa-plus",
-                        label=_l("House supplement"), category=CATEGORY_PROPERTY)
     appbuilder.add_view(OrdersView(), MENU_MY_ORDERS, label=_l("My business orders"),
                         icon="fa-file-alt", category=CATEGORY_PROPERTY)

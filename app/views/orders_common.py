@@ -58,6 +58,15 @@ def int_arg(name: str, default: int = 1) -> int:
         return default
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: "512 B", "40.2 KB", "1.5 MB" (never "0.0 KB")."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def area_summary(order: BusinessOrder) -> list[tuple[str, str]]:
     """(label, value) of the order's area: the area itself, or the fields of the one it creates."""
     districts = code_map(db.session, KIND_DISTRICT)
@@ -104,7 +113,8 @@ def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any
         "lines_endpoint": lines_endpoint,
         "lines_page_url": page_url(lines_endpoint, "lines", pk=order.id, lines=target),
         "attachments": [{"id": a.id, "kind": kinds.get(a.kind, a.kind), "name": a.original_name,
-                         "size": a.size, "url": url_for("AttachmentView.file", pk=a.id)}
+                         "size": a.size, "size_text": file_size(a.size),
+                         "url": url_for("AttachmentView.file", pk=a.id)}
                         for a in queries.attachments(db.session, order)],
         "history": [{"at": workflow.local_time(h.at),
                      "from": workflow.status_label(h.from_status) if h.from_status else "",

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField
+
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -18,23 +18,14 @@ from app.services.org_users import person_name
 from app.services.organisation import (EDITABLE_FIELDS, ORG_FIELD_LABELS, change_history,
                                        change_organisation, registration_attachments)
 from app.views.menus import CATEGORY_ORGANISATION
-from app.views.registration import (attach_problems, attachment_kind_label, district_choices,
-                                    flash_leftover)
+from app.views.registration import (OrganisationForm, attach_problems, attachment_kind_label,
+                                    district_choices, flash_leftover)
 
 REGISTER_ORDER = 20
 MENU_ORG_INFO = "Organisation Info"
 
 
-class OrgInfoForm(Form):
-    name = StringField(ORG_FIELD_LABELS["name"])
-    uscc = StringField(ORG_FIELD_LABELS["uscc"])
-    legal_rep = StringField(ORG_FIELD_LABELS["legal_rep"])
-    legal_rep_id_no = StringField(ORG_FIELD_LABELS["legal_rep_id_no"])
-    contact = StringField(ORG_FIELD_LABELS["contact"])
-    phone = StringField(ORG_FIELD_LABELS["phone"])
-    address = StringField(ORG_FIELD_LABELS["address"])
-    district_code = SelectField(ORG_FIELD_LABELS["district_code"], validate_choice=False)
-    email = StringField(ORG_FIELD_LABELS["email"])
+OrgInfoForm = OrganisationForm
 
 
 def change_rows(changes: list[OrganisationChange]) -> list[dict[str, Any]]:

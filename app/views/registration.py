@@ -77,7 +77,9 @@ def read_upload(storage: Optional[FileStorage], max_mb: int) -> Optional[Uploade
 
 # --- the page ---------------------------------------------------------------------------------
 
-class RegistrationForm(Form):
+class OrganisationForm(Form):
+    """The organisation's own fields, shared by 开发商注册 and 信息变更."""
+
     name = StringField(ORG_FIELD_LABELS["name"])
     uscc = StringField(ORG_FIELD_LABELS["uscc"])
     legal_rep = StringField(ORG_FIELD_LABELS["legal_rep"])
@@ -87,6 +89,9 @@ class RegistrationForm(Form):
     address = StringField(ORG_FIELD_LABELS["address"])
     district_code = SelectField(ORG_FIELD_LABELS["district_code"], validate_choice=False)
     email = StringField(ORG_FIELD_LABELS["email"])
+
+
+class RegistrationForm(OrganisationForm):
     username = StringField(_l("Login user name"))
     password = PasswordField(_l("Password"))
     password_confirm = PasswordField(_l("Confirm password"))

@@ -34,7 +34,7 @@ from app.services.accounts import existing_locations
 from app.services.orders import staging, workflow
 from app.services.orders.jobs import JobOutcome, JobRefused, Progress
 from app.services.orders.types import handler_for
-from app.services.orders.types.new_houses import NewHousesHandler, deposit_point
+from app.services.orders.types.new_houses import NewHousesHandler, deposit_point, numbered
 from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
 
@@ -66,7 +66,8 @@ def incoming_problems(session: Session, order: BusinessOrder, incoming: Incoming
         raise TypeError(f"{order.type} orders do not take new houses")
     area_id = handler.existing_area_id(order)
     in_area = existing_locations(session, area_id) if area_id else set()
-    in_order = {staging.location(h): seq for seq, h in staging.staged(session, order.id, staging.HOUSE)}
+    in_order = {staging.location(h): number for number, h
+                in numbered(staging.staged(session, order.id, staging.HOUSE))}
     elsewhere = {}
     for problem in handler.open_order_conflicts(session, order, list(enumerate(incoming.houses))):
         elsewhere[problem.row] = problem.reason

@@ -28,7 +28,7 @@ AREA_FIELDS: dict[str, tuple[Any, int, bool]] = {
     "presale_permit_no": (_l("Pre-sale permit number"), 60, False),
     "land_use_cert_no": (_l("Land use certificate number"), 60, False),
     "planned_households": (_l("Planned households"), 9, False),
-    "total_building_area": (_l("Total floor area (m²)"), 14, False),
+    "total_building_area": (_l("Total building area (m²)"), 14, False),
     "contact": (_l("Contact person"), 50, False),
     "contact_phone": (_l("Contact phone"), 20, False),
 }

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from abc import ABC, abstractmethod
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
@@ -36,7 +35,7 @@ from app.services.standards import NoStandard, PriceRequired, StandardBook
 HOUSE_COLUMNS = (
     ("building", _l("Building")), ("unit", _l("Unit")), ("floor", _l("Floor")),
     ("room", _l("Room")), ("use_code", _l("Use")), ("has_lift", _l("Lift")),
-    ("building_area", _l("Floor area (m²)")), ("inner_area", _l("Inner area (m²)")),
+    ("building_area", _l("Building area (m²)")), ("inner_area", _l("Inner area (m²)")),
     ("sales_status", _l("Sales status")), ("price", _l("Price (yuan)")),
     ("source", _l("Source")), ("amount_due", _l("Amount due (yuan)")),
 )
@@ -44,6 +43,8 @@ BUILDING_COLUMNS = (
     ("name", _l("Building")), ("structure_code", _l("Structure")), ("built_ym", _l("Completed")),
     ("floors", _l("Floors")), ("address", _l("Address")),
 )
+#: House cells that are numbers: shown with thousands separators, as the totals are.
+DECIMAL_KEYS = frozenset({"building_area", "inner_area", "price"})
 SOURCE_LABELS = {SOURCE_TRADE: _l("Trading system"), SOURCE_EXCEL: _l("Excel import")}
 #: Houses loaded at a time to queue their pushes (keeps the IN list well under driver limits).
 PUSH_CHUNK = 500
@@ -74,8 +75,14 @@ def deposit_point(order: BusinessOrder) -> Optional[dt.date]:
         return None
 
 
-def line_origin(seq: int, data: dict[str, Any]) -> str:
-    return _("Line %(seq)d (%(where)s)", seq=seq, where=staging.location_text(data))
+def line_origin(number: int, data: dict[str, Any]) -> str:
+    """"Line n (where)": n as the 序号 of the order's houses table (buildings are not counted)."""
+    return _("Line %(seq)d (%(where)s)", seq=number, where=staging.location_text(data))
+
+
+def numbered(houses: Sequence[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+    """Staged (seq, house) pairs as (序号, house): seq also counts buildings and keeps gaps."""
+    return [(number, data) for number, (_seq, data) in enumerate(houses, start=1)]
 
 
 def _readable(reason: Any, by_key: dict[str, tuple[int, dict[str, Any]]]) -> str:
@@ -87,8 +94,12 @@ def _readable(reason: Any, by_key: dict[str, tuple[int, dict[str, Any]]]) -> str
     return text
 
 
-class NewHousesHandler(OrderHandler, ABC):
-    """Shared rules; subclasses say which area the houses go into."""
+class NewHousesHandler(OrderHandler):
+    """Shared rules; subclasses say which area the houses go into.
+
+    Not an ``abc.ABC``: ABCMeta probes every class attribute for ``__isabstractmethod__``, which
+    turns a subclass's lazy ``title`` into text at import, outside any app or locale.
+    """
 
     prints_account_list = True
     require_deposit_point = False
@@ -107,9 +118,9 @@ class NewHousesHandler(OrderHandler, ABC):
         """The area the houses join when it exists already (None for a new area)."""
         return None
 
-    @abstractmethod
     def target_area(self, session: Session, order: BusinessOrder, user: Any) -> PropertyArea:
         """The area to open the houses in, created if the business creates it."""
+        raise TypeError(f"{type(self).__name__} must say where its houses go")
 
     # ------------------------------------------------ workflow hooks
 
@@ -128,7 +139,11 @@ class NewHousesHandler(OrderHandler, ABC):
 
     def house_problems(self, session: Session, order: BusinessOrder,
                        houses: Sequence[tuple[int, dict[str, Any]]]) -> list[Problem]:
-        """Duplicates in the area or the order, unknown buildings, houses without a standard."""
+        """Duplicates in the area or the order, unknown buildings, houses without a standard.
+
+        Problems name each house by its 序号 in the houses table, as the order pages show it.
+        """
+        houses = numbered(houses)
         area_id = self.existing_area_id(order)
         buildings = [staging.to_building_input(b)
                      for _s, b in staging.staged(session, order.id, staging.BUILDING)]
@@ -239,10 +254,10 @@ class NewHousesHandler(OrderHandler, ABC):
         rows = [[name, int(n), quantize_money(a), quantize_money(d)]
                 for name, (n, a, d) in per_building.items()]
         return FormContent(
-            lines=SummaryTable(headers=[_("Building"), _("Houses"), _("Floor area (m²)"),
+            lines=SummaryTable(headers=[_("Building"), _("Houses"), _("Building area (m²)"),
                                         _("Amount due (yuan)")], rows=rows,
                                caption=_("Houses to open, by building")),
-            totals=[(_("Houses"), count), (_("Floor area (m²)"), quantize_money(area_sum)),
+            totals=[(_("Houses"), count), (_("Building area (m²)"), quantize_money(area_sum)),
                     (_("Amount due (yuan)"), quantize_money(due_sum)),
                     (_("Deposit time point"), deposit_point(order) or "")],
         )
@@ -296,6 +311,8 @@ def _house_cell(key: str, data: dict[str, Any], uses: dict[str, str], prices: Pr
     if key == "amount_due":
         due = prices.amount(data)
         return f"{due:,.2f}" if due is not None else _("No standard")
+    if key in DECIMAL_KEYS and value not in (None, ""):
+        return f"{Decimal(str(value)):,.2f}"
     return "" if value is None else str(value)
 
 
