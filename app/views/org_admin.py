@@ -20,7 +20,7 @@ from app.services.organisation import ORG_FIELD_LABELS, change_history, set_pape
 from app.views.menus import CATEGORY_FUND_OFFICE
 from app.views.org_info import attachment_rows, change_rows
 from app.views.org_users import user_row
-from app.views.registration import district_choices, flash_leftover
+from app.views.org_forms import district_choices, flash_leftover
 
 REGISTER_ORDER = 30
 MENU_DEVELOPERS = "Developers"

@@ -18,8 +18,8 @@ from app.services.org_users import person_name
 from app.services.organisation import (EDITABLE_FIELDS, ORG_FIELD_LABELS, change_history,
                                        change_organisation, registration_attachments)
 from app.views.menus import CATEGORY_ORGANISATION
-from app.views.registration import (OrganisationForm, attach_problems, attachment_kind_label,
-                                    district_choices, flash_leftover)
+from app.views.org_forms import (OrganisationForm, attach_problems, attachment_kind_label,
+                                 district_choices, flash_leftover)
 
 REGISTER_ORDER = 20
 MENU_ORG_INFO = "Organisation Info"

@@ -26,7 +26,7 @@ from app.services.org_users import (OrgUserInput, active_admin_ids, add_org_user
                                     set_user_active, update_org_user)
 from app.views.menus import CATEGORY_ORGANISATION
 from app.views.org_info import has_organisation
-from app.views.registration import attach_problems, flash_leftover
+from app.views.org_forms import attach_problems, flash_leftover
 
 REGISTER_ORDER = 21
 MENU_ORG_USERS = "Organisation Users"
