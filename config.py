@@ -112,6 +112,9 @@ class Config:
     REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 100_000)
     IMPORT_MAX_MB = _env_int("IMPORT_MAX_MB", 50)
+    EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 100_000)
+    #: Run long order jobs (imports, trading-system fetches) inside the request instead of a thread.
+    ORDER_JOBS_INLINE = _env_bool("ORDER_JOBS_INLINE", False)
 
     # Special account shown on payment notices (专户银行)
     FUND_BANK_NAME = os.environ.get("FUND_BANK_NAME", "中国建设银行江门分行营业部")
@@ -139,7 +142,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key-long-enough-for-hmac-sha256"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False  # CSRF is switched back on in tests/test_security_csrf.py
     AUTH_RATE_LIMITED = False

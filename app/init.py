@@ -38,8 +38,6 @@ def init_appbuilder(app: Flask) -> None:
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
         register_all(appbuilder)
-        for name in app.config.get("CSRF_EXEMPT_BLUEPRINTS", ()):
-            csrf.exempt(app.blueprints[name])
         _exempt_rest_apis(app, appbuilder)
 
 

@@ -18,6 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tradesim.testing import SimulatorServer
+
 DEMO_PASSWORD = "Demo@2026"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -247,6 +249,14 @@ def demo(session: Any) -> Any:
     d.house_a = session.scalar(select(House).where(House.area_id == d.area_a.id).order_by(House.id))
     d.house_b = session.scalar(select(House).where(House.area_id == d.area_b.id).order_by(House.id))
     return d
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
+    """The trading-system simulator served over HTTP on a loopback port, one per test module."""
+    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim") / "sim.sqlite")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

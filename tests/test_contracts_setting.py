@@ -20,13 +20,6 @@ from tradesim.testing import SimulatorServer
 AGENT = Agent(name="李敏", phone="13800138001", id_type="01", id_no="11010519491231002X")
 
 
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim") / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture()
 def client(sim: SimulatorServer) -> Iterator[TradingClient]:
     with TradingClient(sim.url, sim.token, connect_timeout=1, read_timeout=3, retries=0) as c:

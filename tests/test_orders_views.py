@@ -44,13 +44,6 @@ def inline_jobs(app: Flask) -> Iterator[None]:
     app.config.pop("ORDER_JOBS_INLINE", None)
 
 
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim-orders") / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture()
 def trade(app: Flask, sim: SimulatorServer) -> Iterator[SimulatorServer]:
     saved = {k: app.config.get(k) for k in ("TRADE_BASE_URL", "TRADE_TOKEN", "TRADE_RETRIES")}

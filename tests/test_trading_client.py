@@ -17,13 +17,6 @@ DATA = seed_dataset()
 READ_TIMEOUT = 0.5
 
 
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim") / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture()
 def client(sim: SimulatorServer) -> Iterator[TradingClient]:
     with TradingClient(sim.url, sim.token, connect_timeout=1, read_timeout=READ_TIMEOUT,

@@ -32,13 +32,6 @@ def conforms(instance: Any, schema_name: str) -> None:
     assert not errors, errors[:5]
 
 
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim") / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture()
 def api(sim: SimulatorServer) -> Iterator[requests.Session]:
     session = requests.Session()

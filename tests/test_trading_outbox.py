@@ -29,13 +29,6 @@ READ_TIMEOUT = 0.5
 POLICY = RetryPolicy(max_attempts=4, base_seconds=10, max_delay_seconds=60)
 
 
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim") / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture()
 def trade(sim: SimulatorServer) -> Iterator[SimulatorServer]:
     """The simulator, running, without faults or earlier pushes; restored after the test."""

@@ -32,13 +32,6 @@ def house_count(name: str) -> int:
     return sum(len(b["houses"]) for b in project(name)["buildings"])
 
 
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatorServer]:
-    server = SimulatorServer(str(tmp_path_factory.mktemp("tradesim") / "sim.sqlite")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
 def _reset(request: pytest.FixtureRequest) -> Iterator[None]:
     yield

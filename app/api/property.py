@@ -53,6 +53,7 @@ class TenantReadApi(ModelRestApi):
     base_filters = tenant_filters()
     label_columns = LABELS
     description_columns = {"code": _l("Code")}
+    add_columns = edit_columns = ["name"]
 
     def get_headless(self, pk: Any, **kwargs: Any) -> Response:
         if valid_id(pk) is None:  # past INTEGER range PostgreSQL would fail instead of "not found"
@@ -72,7 +73,6 @@ class OrganisationApi(TenantReadApi):
                     "district_code", "email", "status", "papers_checked", "created_at"]
     search_columns = ["name", "uscc", "district_code", "status"]
     order_columns = ["id", "name", "uscc"]
-    add_columns = edit_columns = ["name"]
 
 
 class PropertyAreaApi(TenantReadApi):
@@ -88,7 +88,6 @@ class PropertyAreaApi(TenantReadApi):
                     "created_at"]
     search_columns = ["code", "name", "district_code", "address", "active"]
     order_columns = ["id", "code", "name"]
-    add_columns = edit_columns = ["name"]
 
 
 class BuildingApi(TenantReadApi):
@@ -102,7 +101,6 @@ class BuildingApi(TenantReadApi):
                     "built_ym", "floors", "address", "trade_building_code", "created_at"]
     search_columns = ["code", "name", "area_id", "structure_code", "floors"]
     order_columns = ["id", "code", "name", "floors"]
-    add_columns = edit_columns = ["name"]
 
 
 class HouseApi(TenantReadApi):

@@ -18,7 +18,8 @@ from app.security.roles import RES_ORDER
 from app.services.contracts import (Agent, ContractRow, bind_contracts, export_contract_rows,
                                     import_contract_rows, match_rows, rows_for_houses)
 from app.views.menus import CATEGORY_PROPERTY
-from app.views.payments import XLSX_MIMETYPE, id_list, json_body, json_errors, owned_area, user_areas, user_id
+from app.views.payments import (XLSX_MIMETYPE, area_and_ids, json_body, json_errors, owned_area,
+                                uploaded_file, user_areas, user_id)
 
 # After the order businesses (app/views/orders.py, 40): the manual lists 房屋合同号设置 last (§1.3.9).
 REGISTER_ORDER = 42
@@ -51,9 +52,8 @@ class ContractSettingView(BaseView):
     @has_access_api
     @json_errors
     def rows(self) -> Any:
-        body = json_body()
-        area = owned_area(body.get("area_id"))
-        return jsonify({"rows": rows_for_houses(db.session, area, id_list(body.get("house_ids"), "houses"))})
+        area, house_ids = area_and_ids("house_ids", "houses")
+        return jsonify({"rows": rows_for_houses(db.session, area, house_ids)})
 
     @expose("/export", methods=["POST"])
     @has_access_api
@@ -76,10 +76,7 @@ class ContractSettingView(BaseView):
     @json_errors
     def import_rows(self) -> Any:
         area = owned_area(request.form.get("area_id"))
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise ValidationFailed(problems=[Problem("file", _l("Choose the filled-in Excel file."))])
-        return jsonify({"rows": import_contract_rows(db.session, area, upload.read())})
+        return jsonify({"rows": import_contract_rows(db.session, area, uploaded_file())})
 
     @expose("/match", methods=["POST"])
     @has_access_api

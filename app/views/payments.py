@@ -74,6 +74,20 @@ def id_list(value: Any, field: str) -> list[int]:
     return [i for i in ids if i > 0]
 
 
+def area_and_ids(key: str, field: str) -> tuple[PropertyArea, list[int]]:
+    """The JSON body's property area (404 unless the user's), then its id list under ``key``."""
+    body = json_body()
+    return owned_area(body.get("area_id")), id_list(body.get(key), field)
+
+
+def uploaded_file() -> bytes:
+    """The bytes of the form's ``file``, or a 422 asking for it."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(problems=[Problem("file", _l("Choose the filled-in Excel file."))])
+    return upload.read()
+
+
 def user_areas() -> list[PropertyArea]:
     """The property areas this user may work on, for the area drop-downs."""
     return list(db.session.scalars(scoped_select(PropertyArea).where(PropertyArea.active.is_(True))
@@ -120,9 +134,8 @@ class PaymentsView(BaseView):
     @has_access_api
     @json_errors
     def batch_preview(self) -> Any:
-        body = json_body()
-        area = owned_area(body.get("area_id"))
-        previews = preview_buildings(db.session, area, id_list(body.get("building_ids"), "buildings"))
+        area, building_ids = area_and_ids("building_ids", "buildings")
+        previews = preview_buildings(db.session, area, building_ids)
         return jsonify({"buildings": [{
             "id": p.building_id, "name": p.name, "houses": p.unpaid_houses,
             "total": f"{p.total:.2f}", "without_contract": p.without_contract,
@@ -133,10 +146,8 @@ class PaymentsView(BaseView):
     @has_access_api
     @json_errors
     def batch_issue(self) -> Any:
-        body = json_body()
-        area = owned_area(body.get("area_id"))
-        result = issue_building_notices(db.session, area, id_list(body.get("building_ids"), "buildings"),
-                                        user_id=user_id())
+        area, building_ids = area_and_ids("building_ids", "buildings")
+        result = issue_building_notices(db.session, area, building_ids, user_id=user_id())
         return jsonify(issue_answer(result))
 
     # ------------------------------------------------------------------ §1.4.2
@@ -150,9 +161,8 @@ class PaymentsView(BaseView):
     @has_access_api
     @json_errors
     def house_rows(self) -> Any:
-        body = json_body()
-        area = owned_area(body.get("area_id"))
-        return jsonify({"houses": house_rows(db.session, area, id_list(body.get("house_ids"), "houses"))})
+        area, house_ids = area_and_ids("house_ids", "houses")
+        return jsonify({"houses": house_rows(db.session, area, house_ids)})
 
     @expose("/owners/house/<int:house_id>", methods=["POST"])
     @has_access_api
@@ -169,10 +179,8 @@ class PaymentsView(BaseView):
     @has_access_api
     @json_errors
     def owners_issue(self) -> Any:
-        body = json_body()
-        area = owned_area(body.get("area_id"))
-        result = issue_owner_notices(db.session, area, id_list(body.get("house_ids"), "houses"),
-                                     user_id=user_id())
+        area, house_ids = area_and_ids("house_ids", "houses")
+        result = issue_owner_notices(db.session, area, house_ids, user_id=user_id())
         return jsonify(issue_answer(result))
 
     # ------------------------------------------------------------------ §1.4.3
@@ -187,9 +195,8 @@ class PaymentsView(BaseView):
     @has_access_api
     @json_errors
     def custom_export(self) -> Any:
-        body = json_body()
-        area = owned_area(body.get("area_id"))
-        data = export_renew_sheet(db.session, area, id_list(body.get("house_ids"), "houses"))
+        area, house_ids = area_and_ids("house_ids", "houses")
+        data = export_renew_sheet(db.session, area, house_ids)
         stamp = dt.date.today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"续筹交款-{area.code}-{stamp}.xlsx")
@@ -199,10 +206,7 @@ class PaymentsView(BaseView):
     @json_errors
     def custom_import(self) -> Any:
         area = owned_area(request.form.get("area_id"))
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise ValidationFailed(problems=[Problem("file", _l("Choose the filled-in Excel file."))])
-        amounts = import_renew_amounts(db.session, area, upload.read())
+        amounts = import_renew_amounts(db.session, area, uploaded_file())
         return jsonify({"amounts": {str(k): f"{v:.2f}" for k, v in amounts.items()},
                         "houses": house_rows(db.session, area, amounts.keys())})
 

@@ -126,6 +126,7 @@ class RegisterView(ExportMixin, PlatformModelView):
     # Read-only: never rendered, and not built from every column (House has a computed balance).
     add_form = edit_form = DynamicForm
     list_template = "property/list.html"
+    base_order = ("code", "asc")
     #: Placeholder text of the keyword box; None hides the box.
     keyword_hint: Any = None
 
@@ -143,7 +144,6 @@ class PropertyAreaView(RegisterView):
     datamodel = SQLAInterface(PropertyArea)
     class_permission_name = RES_AREA
     method_permission_name = {**MODEL_VIEW_METHODS, "export": "read"}
-    base_order = ("code", "asc")
 
     list_title = _l("Property areas")
     show_title = _l("Property area")
@@ -198,7 +198,6 @@ class BuildingView(RegisterView):
     datamodel = SQLAInterface(Building)
     class_permission_name = RES_BUILDING
     method_permission_name = {**MODEL_VIEW_METHODS, "export": "read"}
-    base_order = ("code", "asc")
 
     list_title = _l("Buildings")
     show_title = _l("Building")
@@ -275,7 +274,6 @@ class HouseView(RegisterView):
     datamodel = SQLAInterface(House)
     class_permission_name = RES_HOUSE
     method_permission_name = {**MODEL_VIEW_METHODS, "export": "export"}
-    base_order = ("code", "asc")
     show_template = "property/house_show.html"
     keyword_hint = _l("House No., room, contract No., owner name or ID number")
 
