@@ -81,8 +81,8 @@ def prepare_order(app, houses: int, buildings: int) -> int:  # noqa: ANN001 - Fl
     officer = session.query(PlatformUser).filter_by(username="officer").one()
     order = save_draft(session, dev, AREA_COLLECT, DraftInput(
         agent=AgentInput(name="李敏", phone="13800138001", id_no="11010519491231002X"),
-        area={"name": "基准花园", "district_code": "440703", "address": "江门市蓬江区基准路1号"},
-        deposit_time_point="2026-06-01"))
+        fields={"area": {"name": "基准花园", "district_code": "440703",
+                         "address": "江门市蓬江区基准路1号"}, "deposit_time_point": "2026-06-01"}))
     building_rows, rows = house_rows(houses, buildings)
     staging.insert_lines(session, order.id, [(staging.BUILDING, b) for b in building_rows]
                          + [(staging.HOUSE, h) for h in rows])

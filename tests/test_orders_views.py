@@ -277,11 +277,15 @@ def test_withdraw_from_the_order_page(dev_a_client, session):
     assert session.get(BusinessOrder, order_id).status == "withdrawn"
 
 
-def test_save_and_submit_with_problems_keeps_the_draft(dev_a_client, session):
+def test_refused_save_and_submit_stores_nothing_and_keeps_the_typed_values(dev_a_client, session):
+    before = session.query(BusinessOrder).count()
     response = create_collect(dev_a_client, action="submit")
-    order_id = order_id_from(response)
-    assert f"/order-form/{order_id}/edit" in response.headers["Location"]
-    assert session.get(BusinessOrder, order_id).status == DRAFT
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert session.query(BusinessOrder).count() == before  # no half order
+    assert 'id="jm-form-errors"' in page
+    assert "新园小区" in page
+
 
 
 def test_invalid_fields_are_shown_at_the_field(dev_a_client, session):

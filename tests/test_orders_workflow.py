@@ -29,8 +29,9 @@ def house(building: str = "A座", floor: int = 1, room: str = "101", **extra: An
 
 def new_collect(session: Any, user: Any, name: str = "测试花园", houses: int = 3) -> BusinessOrder:
     order = save_draft(session, user, AREA_COLLECT, DraftInput(
-        agent=AGENT, area={"name": name, "district_code": "440703", "address": "江门市蓬江区测试路1号"},
-        deposit_time_point="2026-03-01"))
+        agent=AGENT, fields={"area": {"name": name, "district_code": "440703",
+                                      "address": "江门市蓬江区测试路1号"},
+                             "deposit_time_point": "2026-03-01"}))
     rows = [(staging.BUILDING, staging.building_data(name="A座", structure_code="rc", floors=12))]
     rows += [(staging.HOUSE, house(floor=1 + i // 4, room=f"{1 + i // 4}0{1 + i % 4}"))
              for i in range(houses)]
@@ -96,8 +97,8 @@ def test_reject_needs_an_opinion_and_the_developer_resubmits(session, users):
     assert order.status == REJECTED
     assert workflow.may(order, "edit", dev) and not workflow.may(order, "withdraw", officer)
     save_draft(session, dev, AREA_COLLECT, DraftInput(
-        agent=AGENT, area={"name": "测试花园", "district_code": "440703", "address": "新地址"},
-        deposit_time_point="2026-03-01"), order_id=order.id)
+        agent=AGENT, fields={"area": {"name": "测试花园", "district_code": "440703", "address": "新地址"},
+                             "deposit_time_point": "2026-03-01"}), order_id=order.id)
     workflow.submit(session, order.id, dev)
     assert session.get(BusinessOrder, order.id).status == SUBMITTED
 
@@ -145,7 +146,7 @@ def test_submit_refuses_incomplete_orders_and_names_the_problems(session, users)
 def test_duplicate_houses_are_refused_with_the_lines_named(session, users, demo):
     dev = users["dev_a"]
     order = save_draft(session, dev, HOUSE_SUPPLEMENT, DraftInput(
-        agent=AGENT, area_id=demo.area_a.id, deposit_time_point="2026-03-01"))
+        agent=AGENT, fields={"area_id": demo.area_a.id, "deposit_time_point": "2026-03-01"}))
     existing = demo.house_a
     staging.insert_lines(session, order.id, [
         (staging.HOUSE, house(building=existing.building.name, unit=existing.unit,

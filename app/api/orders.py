@@ -1,9 +1,10 @@
 """REST API of a developer's business orders, over the same services as the screens.
 
 ``GET /api/v1/order/`` (own orders, filters ``type``, ``status``, ``page``), ``GET /api/v1/order/<id>``
-(summary, houses staged, history), ``POST /api/v1/order/`` (a 物业区域采集 / 房屋补充 draft, optionally
-with its houses), ``POST /api/v1/order/<id>/submit`` and ``/withdraw``. JWT from
-``/api/v1/security/login``; another organisation's id answers 404.
+(summary, lines staged, history), ``POST /api/v1/order/`` (a draft of any business whose handler
+allows it — ``GET /api/v1/order/types`` lists them — with the business's header fields, and for the
+businesses that open houses optionally the houses), ``POST /api/v1/order/<id>/submit`` and
+``/withdraw``. JWT from ``/api/v1/security/login``; another organisation's id answers 404.
 """
 from __future__ import annotations
 
@@ -17,26 +18,30 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import DomainError, NotFound, Problem, ValidationFailed
 from app.extensions import db
-from app.models.order import AREA_COLLECT, HOUSE_SUPPLEMENT, BusinessOrder
+from app.models.order import BusinessOrder
 from app.models.property import SOURCE_EXCEL
 from app.security.roles import RES_ORDER
 from app.security.tenant import current_scope, current_user, get_owned
 from app.services.orders import intake, queries, staging, workflow
-from app.services.orders.drafts import AgentInput, DraftInput, save_draft
+from app.services.orders.drafts import DraftInput, save_draft
 from app.services.orders.queries import OrderFilters
-from app.services.orders.types import handler_for
-from app.services.orders.types.new_houses import deposit_point
+from app.services.orders.types import TEMPLATE_IMPORT, display_handler, handler_for, handlers
 
-API_TYPES = (AREA_COLLECT, HOUSE_SUPPLEMENT)
 MAX_API_HOUSES = 20_000
 
 
+def api_types() -> list[str]:
+    """The businesses whose drafts the API creates (from the handler registry)."""
+    return [h.type for h in handlers() if h.api_enabled]
+
+
 def _order_dict(order: BusinessOrder) -> dict[str, Any]:
-    point = deposit_point(order)
+    handler = display_handler(order.type)
+    point = handler.deposit_point(order)
     return {"id": order.id, "number": order.number, "type": order.type,
-            "type_label": str(handler_for(order.type).title), "status": order.status,
+            "type_label": str(handler.title), "status": order.status,
             "status_label": workflow.status_label(order.status), "org_id": order.org_id,
-            "area_id": order.area_id, "area_name": handler_for(order.type).area_name(order),
+            "area_id": order.area_id, "area_name": handler.area_name(order),
             "deposit_time_point": point.isoformat() if point else None,
             "agent": {"name": order.agent_name, "phone": order.agent_phone,
                       "id_type": order.agent_id_type, "id_no": order.agent_id_no},
@@ -83,6 +88,7 @@ class OrdersApi(BaseApi):
     resource_name = "order"
     class_permission_name = RES_ORDER
     method_permission_name = {"list_orders": "read", "get_order": "read", "create_order": "write",
+                              "order_types": "read",
                               "submit_order": "submit", "withdraw_order": "withdraw"}
     openapi_spec_tag = "Business orders"
 
@@ -128,6 +134,7 @@ class OrdersApi(BaseApi):
             return self._error(NotFound())
         body = _order_dict(order)
         body["houses"] = staging.count_lines(db.session, order.id, staging.HOUSE)
+        body["lines"] = staging.count_lines(db.session, order.id)
         body["history"] = [{"from": h.from_status, "to": h.to_status, "at": h.at.isoformat() + "Z",
                             "user": h.user.display_name if h.user else None, "opinion": h.opinion}
                            for h in queries.history(db.session, order)]
@@ -147,34 +154,40 @@ class OrdersApi(BaseApi):
               description: Problems, by field or house index
         """
         body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            body = {}
         order_type = body.get("type")
-        if order_type not in API_TYPES:
+        if order_type not in api_types():
             return self._error(ValidationFailed(_l("Unknown order type."),
                                                 [Problem("type", _l("Required."))]))
-        agent = body.get("agent") or {}
-        data = DraftInput(
-            agent=AgentInput(name=agent.get("name", ""), phone=agent.get("phone", ""),
-                             id_type=agent.get("id_type", "01"), id_no=agent.get("id_no", "")),
-            reason=body.get("reason"), area_id=body.get("area_id"), area=body.get("area") or {},
-            deposit_time_point=body.get("deposit_time_point"))
-        user = current_user()
+        handler = handler_for(order_type)
         try:
-            incoming = _houses(body["houses"]) if body.get("houses") else None
-            if incoming is not None:
-                # Checked against a transient order first, so a refused request leaves no draft.
-                probe = BusinessOrder(type=order_type, org_id=user.org_id, area_id=data.area_id,
-                                      payload={"deposit_time_point": data.deposit_time_point})
-                problems = intake.incoming_problems(db.session, probe, incoming)
-                if problems:
-                    raise ValidationFailed(_l("%(n)d houses cannot join this order.",
-                                              n=len(problems)),
-                                           [Problem(label, reason) for _i, label, reason in problems])
-            order = save_draft(db.session, user, order_type, data)
-            if incoming is not None:
-                intake.stage(db.session, order.id, user, incoming)
+            incoming = None
+            if body.get("houses"):
+                if TEMPLATE_IMPORT not in handler.intake:
+                    raise ValidationFailed(_l("This business does not take new houses."),
+                                           [Problem("houses", _l("Not allowed."))])
+                incoming = _houses(body["houses"])
+            order = save_draft(db.session, current_user(), order_type, DraftInput.read(body),
+                               incoming=incoming)
         except DomainError as error:
             return self._error(error)
         return self.response(201, result=_order_dict(order))
+
+    @expose("/types", methods=["GET"])
+    @protect()
+    @safe
+    def order_types(self) -> Any:
+        """The businesses whose drafts this API creates.
+        ---
+        get:
+          responses:
+            200:
+              description: slug, type and title of each business
+        """
+        return self.response(200, result=[
+            {"type": h.type, "slug": h.slug, "title": str(h.title), "needs_review": h.needs_review}
+            for h in handlers() if h.api_enabled])
 
     @expose("/<int:pk>/submit", methods=["POST"])
     @protect()

@@ -78,9 +78,9 @@ _DEV_COMMON += _REGISTER_MENUS
 _DEV_PROPERTY = [
     (READ, RES_ORDER), (WRITE, RES_ORDER), (SUBMIT, RES_ORDER), (WITHDRAW, RES_ORDER),
     (PRINT, RES_ORDER), (EXPORT, RES_HOUSE),
-    # 物业区域管理 menu entries of the order screens (app/views/orders.py)
-    (MENU_ACCESS, "Property Management"), (MENU_ACCESS, "Area collection"),
-    (MENU_ACCESS, "House supplement"), (MENU_ACCESS, "My orders"),
+    # 物业区域管理 menu entries of the order screens (app/views/orders.py); each business's own
+    # entry comes from its handler (``permissions_of``)
+    (MENU_ACCESS, "Property Management"), (MENU_ACCESS, "My orders"),
     # 房屋合同号设置 (app/views/contracts.py)
     (MENU_ACCESS, "Contract number setting"),
 ]
@@ -131,6 +131,18 @@ SELF_SERVICE = [
     ("can_this_form_get", "UserInfoEditView"), ("can_this_form_post", "UserInfoEditView"),
     ("userinfoedit", "PlatformUserDBModelView"),
 ]
+
+
+def permissions_of(role_name: str) -> list[tuple[str, str]]:
+    """The role's permissions: its list above, plus the menu entry of every business (order
+    handler) for the roles that may write orders, so a new business needs no edit here."""
+    from app.services.orders.types import handlers
+
+    wanted = list(ROLE_PERMISSIONS.get(role_name, []))
+    if (WRITE, RES_ORDER) in wanted:
+        wanted += [(MENU_ACCESS, h.menu_name) for h in handlers()
+                   if (MENU_ACCESS, h.menu_name) not in wanted]
+    return wanted
 
 
 def is_internal_role_name(name: str) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.security.roles import ROLE_PERMISSIONS, SELF_SERVICE
+from app.security.roles import ROLE_PERMISSIONS, SELF_SERVICE, permissions_of
 
 
 def sync_roles(sm: Any) -> dict[str, int]:
@@ -18,7 +18,8 @@ def sync_roles(sm: Any) -> dict[str, int]:
     BaseSecurityManager.create_db(sm)  # the Admin and Public roles, without FAB creating tables
     sm.appbuilder.add_permissions(update_perms=True)
     result: dict[str, int] = {}
-    for role_name, wanted in ROLE_PERMISSIONS.items():
+    for role_name in ROLE_PERMISSIONS:
+        wanted = permissions_of(role_name)
         role = sm.find_role(role_name) or sm.add_role(role_name)
         wanted_pvs = []
         for permission, resource in list(wanted) + SELF_SERVICE:

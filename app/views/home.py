@@ -22,9 +22,16 @@ from app.services.home import developer_home, office_home
 from app.services.orders.states import status_label
 from app.views.base import money, when
 
-#: The developer's businesses offered as buttons, by menu name (shown when the menu shows them).
-DEVELOPER_SHORTCUTS = ("Area collection", "House supplement", "Contract number setting",
-                       "Developer batch payment", "Payment notices for owners", "Custom payment")
+#: The developer's businesses besides the order businesses (which come from their handlers)
+#: offered as buttons, by menu name (shown when the menu shows them).
+OTHER_SHORTCUTS = ("Contract number setting", "Developer batch payment",
+                   "Payment notices for owners", "Custom payment")
+
+
+def developer_shortcuts() -> tuple[str, ...]:
+    from app.services.orders.types import handlers
+
+    return tuple(h.menu_name for h in handlers()) + OTHER_SHORTCUTS
 
 
 def order_row(order: BusinessOrder) -> dict[str, Any]:
@@ -46,7 +53,7 @@ class HomeView(IndexView):
     def _shortcuts(self) -> list[dict[str, str]]:
         """The developer's business buttons, as its menu offers them."""
         found = []
-        for name in DEVELOPER_SHORTCUTS:
+        for name in developer_shortcuts():
             item = self.appbuilder.menu.find(name)
             if item is not None and self.appbuilder.sm.has_access(MENU_ACCESS, name):
                 found.append({"label": str(item.label), "url": item.get_url(), "icon": item.icon})

@@ -19,7 +19,7 @@ from app.services.orders.queries import OrderFilters
 from app.services.orders.types import display_handler
 from app.views.errors import flash_domain_error
 from app.views.menus import CATEGORY_PROPERTY
-from app.views.orders_common import (FORM_TYPES, int_arg, opinion_arg, order_context, page_url,
+from app.views.orders_common import (int_arg, new_order_links, opinion_arg, order_context, page_url,
                                      print_links, print_response, status_choices, type_choices,
                                      type_label, version_arg)
 
@@ -52,7 +52,7 @@ class OrdersView(BaseView):
                  "editable": workflow.may(o, "edit", current_user())} for o in page.items]
         return self.render_template("orders/list.html", rows=rows, page=page, filters=filters,
                                     types=type_choices(), statuses=status_choices(),
-                                    form_types=FORM_TYPES, page_url=page_url("OrdersView.index"))
+                                    new_orders=new_order_links(), page_url=page_url("OrdersView.index"))
 
     @expose("/<int:pk>", methods=["GET"])
     @has_access

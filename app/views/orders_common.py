@@ -11,18 +11,14 @@ from flask_babel import lazy_gettext as _l
 
 from app.documents.printing import html_to_pdf, render_html
 from app.extensions import db
-from app.models.codes import KIND_ATTACHMENT, KIND_DISTRICT, KIND_ID_TYPE
-from app.models.order import AREA_COLLECT, HOUSE_SUPPLEMENT, ORDER_TYPES, BusinessOrder
+from app.models.codes import KIND_ATTACHMENT, KIND_ID_TYPE
+from app.models.order import BusinessOrder
 from app.security.tenant import current_user
 from app.services.orders import documents, queries, staging, workflow
-from app.services.orders.types import display_handler, registered_types
-from app.services.orders.types.area_collect import AREA_FIELDS, area_data
-from app.services.orders.types.new_houses import deposit_point
+from app.services.orders.types import display_handler, handlers
 from app.services.reference import code_map
 
 LINES_PER_PAGE = 50
-#: Order types whose screens exist (the others are listed, and reviewed, once their handlers exist).
-FORM_TYPES = {"collect": AREA_COLLECT, "supplement": HOUSE_SUPPLEMENT}
 PRINTABLES = ("application", "accounts")
 FORMATS = ("html", "pdf")
 
@@ -32,8 +28,13 @@ def type_label(order_type: str) -> str:
 
 
 def type_choices() -> list[tuple[str, str]]:
-    known = set(registered_types())
-    return [(t, type_label(t)) for t in ORDER_TYPES if t in known]
+    return [(h.type, str(h.title)) for h in handlers()]
+
+
+def new_order_links() -> list[dict[str, str]]:
+    """The "new order" buttons: one per business, in the manual's order."""
+    return [{"slug": h.slug, "label": str(h.title), "icon": h.menu_icon,
+             "url": url_for("OrderFormView.new", slug=h.slug)} for h in handlers()]
 
 
 def status_choices() -> list[tuple[str, str]]:
@@ -67,32 +68,13 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def area_summary(order: BusinessOrder) -> list[tuple[str, str]]:
-    """(label, value) of the order's area: the area itself, or the fields of the one it creates."""
-    districts = code_map(db.session, KIND_DISTRICT)
-    if order.type == AREA_COLLECT and order.area is None:
-        data = area_data(order)
-        rows = []
-        for key, (label, _length, _req) in AREA_FIELDS.items():
-            value = data.get(key) or ""
-            if key == "district_code":
-                value = districts.get(value, value)
-            rows.append((str(label), str(value)))
-        return rows
-    if order.area is None:
-        return []
-    area = order.area
-    return [(str(_l("Property area")), area.name), (str(_l("Area code")), area.code),
-            (str(_l("District")), districts.get(area.district_code, area.district_code)),
-            (str(_l("Address")), area.address)]
-
-
 def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any]:
     """Everything the order page shows: summary, lines (paged, before/after), files, history."""
     handler = display_handler(order.type)
-    target = request.args.get("lines", staging.HOUSE)
-    if target not in (staging.HOUSE, staging.BUILDING):
-        target = staging.HOUSE
+    targets = [t for t, _label in handler.line_targets] or [staging.HOUSE]
+    target = request.args.get("lines", targets[0])
+    if target not in targets:
+        target = targets[0]
     page = queries.lines_page(db.session, order, target, page=int_arg("page"),
                               per_page=LINES_PER_PAGE)
     table = handler.lines_table(order, page.items, target=target)
@@ -100,16 +82,18 @@ def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any
     history = queries.history(db.session, order)
     id_types = code_map(db.session, KIND_ID_TYPE)
     kinds = code_map(db.session, KIND_ATTACHMENT)
-    point = deposit_point(order)
+    point = handler.deposit_point(order)
     return {
         "order": order, "handler": handler, "type_label": type_label(order.type),
         "status_label": workflow.status_label(order.status),
-        "area_rows": area_summary(order), "deposit_point": point.isoformat() if point else "",
+        "area_rows": handler.summary_rows(db.session, order), "deposit_point": point.isoformat() if point else "",
         "agent_id_type": id_types.get(order.agent_id_type or "", order.agent_id_type or ""),
         "lines_target": target, "lines_page": page, "lines_table": table,
-        "lines_counts": {staging.HOUSE: staging.count_lines(db.session, order.id, staging.HOUSE),
-                         staging.BUILDING: staging.count_lines(db.session, order.id,
-                                                               staging.BUILDING)},
+        "lines_tabs": [(t, str(label), staging.count_lines(db.session, order.id, t))
+                       for t, label in handler.line_targets],
+        "lines_summary": handler.lines_summary(db.session, order),
+        "lines_warning": handler.lines_warning(db.session, order),
+        "extra_tables": handler.extra_tables(db.session, order),
         "lines_endpoint": lines_endpoint,
         "lines_page_url": page_url(lines_endpoint, "lines", pk=order.id, lines=target),
         "attachments": [{"id": a.id, "kind": kinds.get(a.kind, a.kind), "name": a.original_name,

@@ -1,83 +1,67 @@
-"""物业区域采集 (§1.3.1) and 房屋补充 (§1.3.5): the order form.
+"""The order form of every business, routed by the business's slug: ``/order-form/<slug>``.
 
-Area data (or the chosen area and 交存时点) and the agent are an ordinary form (保存 / 保存并提交).
-Houses come in by 接口获取 (a dialog listing this developer's trading-system projects) or by the
-Excel template; both run as background jobs whose progress the page polls, so a 2,000-house
-project or a 10,000-row sheet never freezes the page. Attachments are uploaded to the saved order.
+One page shell (header partial of the business, agent, lines with the business's ways of bringing
+them in, attachments, 保存 / 保存并提交) serves every handler. Long work (接口获取 of a 2,000-house
+project, a 10,000-row import) runs as background jobs whose progress the page polls, so the page
+never freezes. Attachments are uploaded to the saved order.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from io import BytesIO
 from typing import Any, Optional
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_appbuilder.security.decorators import has_access_api
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.documents.excel import house_template
-from app.errors import DomainError, Problem, ValidationFailed
+from app.errors import DomainError
 from app.extensions import db
-from app.integrations.trading import TradingClient
-from app.models.codes import KIND_ATTACHMENT, KIND_DISTRICT, KIND_ID_TYPE
-from app.models.order import AREA_COLLECT, BusinessOrder, OrderJob
+from app.models.codes import KIND_ATTACHMENT, KIND_ID_TYPE
+from app.models.order import BusinessOrder, OrderJob
 from app.models.organisation import Organisation
-from app.models.property import PropertyArea
 from app.security.roles import RES_ORDER
-from app.security.tenant import current_user, get_owned_or_404, scoped_select
-from app.services.orders import drafts, intake, jobs, staging, workflow
-from app.services.orders.drafts import AgentInput, DraftInput
-from app.services.orders.types.area_collect import AREA_FIELDS, area_data
-from app.services.orders.types.new_houses import Pricer, deposit_point
+from app.security.tenant import current_user, get_owned_or_404
+from app.services.orders import drafts, intake, jobs, workflow
+from app.services.orders.drafts import DraftInput
+from app.services.orders.types import OrderHandler, handler_by_slug, handler_for, handlers
 from app.services.reference import code_map
 from app.views.errors import flash_domain_error
 from app.views.menus import CATEGORY_PROPERTY
-from app.views.orders_common import FORM_TYPES, order_context, type_label
+from app.views.orders_common import order_context, type_label
 
-#: The businesses come in the manual's order: 1.3.1 and 1.3.5 here, 1.3.9 in contracts.py (42),
+#: The businesses come in the manual's order: 1.3.1–1.3.8 here, 1.3.9 in contracts.py (42),
 #: then 我的业务单 (orders.py).
 REGISTER_ORDER = 40
-MENU_COLLECT = "Area collection"
-MENU_SUPPLEMENT = "House supplement"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KIND_BY_TYPE = {order_type: kind for kind, order_type in FORM_TYPES.items()}
 
 
 def _wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "fetch" or request.args.get("ajax") == "1"
 
 
-def _draft_input() -> DraftInput:
-    form = request.form
-    area_id: Optional[int]
-    try:
-        area_id = int(form.get("area_id") or 0) or None
-    except ValueError:
-        area_id = None
-    return DraftInput(
-        agent=AgentInput(name=form.get("agent_name", ""), phone=form.get("agent_phone", ""),
-                         id_type=form.get("agent_id_type", "01"), id_no=form.get("agent_id_no", "")),
-        reason=form.get("reason"), area_id=area_id,
-        area={key: form.get(f"area.{key}", "") for key in AREA_FIELDS},
-        deposit_time_point=(form.get("deposit_time_point") or "").strip() or None,
-    )
+def _handler(slug: str) -> OrderHandler:
+    handler = handler_by_slug(slug)
+    if handler is None:
+        abort(404)
+    return handler
 
 
-def _values(order: Optional[BusinessOrder]) -> dict[str, Any]:
-    """The form's values: the posted ones after a refusal, else the order's."""
+def _values(handler: OrderHandler, order: Optional[BusinessOrder]) -> dict[str, Any]:
+    """The form's values: the posted ones after a refusal, else the order's (or the defaults)."""
     if request.method == "POST":
         return dict(request.form.items())
     if order is None:
         user = current_user()
-        return {"agent_name": getattr(user, "display_name", ""), "agent_phone": user.phone or "",
-                "agent_id_type": user.id_type or "01", "agent_id_no": user.id_no or ""}
-    values = {"agent_name": order.agent_name or "", "agent_phone": order.agent_phone or "",
-              "agent_id_type": order.agent_id_type or "01", "agent_id_no": order.agent_id_no or "",
-              "reason": order.reason or "", "area_id": str(order.area_id or ""),
-              "deposit_time_point": (order.payload or {}).get("deposit_time_point") or ""}
-    values.update({f"area.{k}": str(v or "") for k, v in area_data(order).items()})
+        values = {"agent_name": getattr(user, "display_name", ""), "agent_phone": user.phone or "",
+                  "agent_id_type": user.id_type or "01", "agent_id_no": user.id_no or ""}
+    else:
+        values = {"agent_name": order.agent_name or "", "agent_phone": order.agent_phone or "",
+                  "agent_id_type": order.agent_id_type or "01",
+                  "agent_id_no": order.agent_id_no or "", "reason": order.reason or ""}
+    values.update(handler.form_values(db.session, order, request.args))
     return values
 
 
@@ -101,92 +85,113 @@ class OrderFormView(BaseView):
         "remove_lines": "write", "upload": "write", "delete_attachment": "write",
         "start_import": "write", "start_fetch": "write", "template": "read",
         "trade_projects": "read", "job": "read", "marked_copy": "read",
+        "pick": "write", "modify": "write",
     }
 
     # ---------------------------------------------------------------- the form
 
-    def _render(self, kind: str, order: Optional[BusinessOrder],
+    def _render(self, handler: OrderHandler, order: Optional[BusinessOrder],
                 error: Optional[DomainError] = None, status: int = 200) -> Any:
-        order_type = FORM_TYPES[kind]
-        context: dict[str, Any] = {}
+        user = current_user()
+        context: dict[str, Any] = {"handler": handler}
         if order is not None:
             context = order_context(order, lines_endpoint="OrderFormView.edit")
-            context["totals"] = _totals(order)
-        areas = db.session.scalars(scoped_select(PropertyArea)
-                                   .where(PropertyArea.active.is_(True))
-                                   .order_by(PropertyArea.name)).all()
         body = self.render_template(
-            "orders/form.html", kind=kind, order_type=order_type, title=type_label(order_type),
-            form_order=order, values=_values(order), errors=_errors(error),
-            area_fields=[(k, str(label), req) for k, (label, _n, req) in AREA_FIELDS.items()],
-            districts=list(code_map(db.session, KIND_DISTRICT).items()),
+            "orders/form.html", slug=handler.slug, title=type_label(handler.type),
+            form_order=order, values=_values(handler, order), errors=_errors(error),
+            field_labels={k: str(v) for k, v in handler.field_labels.items()},
             id_types=list(code_map(db.session, KIND_ID_TYPE).items()),
             attachment_kinds=list(code_map(db.session, KIND_ATTACHMENT).items()),
-            areas=areas, is_collect=order_type == AREA_COLLECT, **context)
+            **handler.form_context(db.session, user, order), **context)
         return body, status
 
-    @expose("/<kind>", methods=["GET"])
+    @expose("/<slug>", methods=["GET"])
     @has_access
-    def new(self, kind: str) -> Any:
-        if kind not in FORM_TYPES:
-            abort(404)
-        return self._render(kind, None)
+    def new(self, slug: str) -> Any:
+        return self._render(_handler(slug), None)
 
-    @expose("/<kind>", methods=["POST"])
+    @expose("/<slug>", methods=["POST"])
     @has_access
-    def create(self, kind: str) -> Any:
-        if kind not in FORM_TYPES:
-            abort(404)
-        return self._save(kind, None)
+    def create(self, slug: str) -> Any:
+        return self._save(_handler(slug), None)
 
     @expose("/<int:pk>/edit", methods=["GET"])
     @has_access
     def edit(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
-        kind = KIND_BY_TYPE.get(order.type)
-        if kind is None or not workflow.may(order, "edit", current_user()):
+        handler = handler_by_slug(_slug_of(order.type))
+        if handler is None or not workflow.may(order, "edit", current_user()):
             return redirect(url_for("OrdersView.show", pk=pk))
-        return self._render(kind, order)
+        return self._render(handler, order)
 
     @expose("/<int:pk>/edit", methods=["POST"])
     @has_access
     def update(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
-        kind = KIND_BY_TYPE.get(order.type)
-        if kind is None:
+        handler = handler_by_slug(_slug_of(order.type))
+        if handler is None:
             abort(404)
-        return self._save(kind, order)
+        return self._save(handler, order)
 
-    def _save(self, kind: str, order: Optional[BusinessOrder]) -> Any:
+    def _save(self, handler: OrderHandler, order: Optional[BusinessOrder]) -> Any:
         """保存 / 保存并提交; the page's scripts save the same way before a fetch or import."""
         user = current_user()
         try:
             version = int(request.form.get("version") or 0) or None
         except ValueError:
             version = None
+        then = drafts.SUBMIT if request.form.get("action") == "submit" and not _wants_json() \
+            else drafts.SAVE
         try:
-            saved = drafts.save_draft(db.session, user, FORM_TYPES[kind], _draft_input(),
+            saved = drafts.save_draft(db.session, user, handler.type, DraftInput.read(request.form),
                                       order_id=order.id if order else None,
-                                      expected_version=version)
+                                      expected_version=version, then=then)
         except DomainError as error:
             if _wants_json():
                 return _problem_json(error)
             flash_domain_error(type(error)(error.message, []))
-            return self._render(kind, order, error, error.status)
+            return self._render(handler, order, error, error.status)
         if _wants_json():
             return jsonify({"id": saved.id, "number": saved.number, "version": saved.version,
                             "edit_url": url_for("OrderFormView.edit", pk=saved.id)})
-        if request.form.get("action") == "submit":
-            try:
-                workflow.submit(db.session, saved.id, user)
-            except DomainError as error:
-                flash_domain_error(error)
-                return redirect(url_for("OrderFormView.edit", pk=saved.id))
+        if not handler.needs_review:
+            flash(_("Order %(number)s was saved and completed.", number=saved.number), "success")
+            return redirect(url_for("OrdersView.show", pk=saved.id))
+        if then == drafts.SUBMIT:
             flash(_("Order %(number)s was submitted. Print the application form and bring the "
                     "documents to the fund office.", number=saved.number), "success")
             return redirect(url_for("OrdersView.show", pk=saved.id, submitted=1))
         flash(_("Order %(number)s was saved.", number=saved.number), "success")
         return redirect(url_for("OrderFormView.edit", pk=saved.id))
+
+    # ---------------------------------------------------------------- existing rows (change lines)
+
+    @expose("/<int:pk>/pick", methods=["POST"])
+    @has_access_api
+    def pick(self, pk: int) -> Any:
+        """Add existing rows (e.g. the buildings ticked in the dialog) as change lines."""
+        order = get_owned_or_404(db.session, BusinessOrder, pk)
+        body = request.get_json(silent=True) or {}
+        try:
+            added = drafts.pick_rows(db.session, order.id, current_user(), body.get("ids") or [])
+        except DomainError as error:
+            return _problem_json(error)
+        return jsonify({"added": added})
+
+    @expose("/<int:pk>/modify", methods=["POST"])
+    @has_access_api
+    def modify(self, pk: int) -> Any:
+        """批量修改 (the given lines, or all) or the edit of one line's new values."""
+        order = get_owned_or_404(db.session, BusinessOrder, pk)
+        body = request.get_json(silent=True) or {}
+        seqs = body.get("seqs")
+        values = body.get("values") if isinstance(body.get("values"), dict) else {}
+        try:
+            changed = drafts.modify_lines(db.session, order.id, current_user(),
+                                          None if seqs is None else seqs, values)
+        except DomainError as error:
+            return _problem_json(error)
+        return jsonify({"changed": changed})
 
     # ---------------------------------------------------------------- lines
 
@@ -256,13 +261,9 @@ class OrderFormView(BaseView):
         limit = int(current_app.config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
         data = storage.read(limit + 1) if storage else b""
         try:
-            workflow.check_may(order, "edit", current_user())
-            if not data:
-                raise ValidationFailed(_("Please choose a file."), [Problem("file", _("Required."))])
-            if len(data) > limit:
-                raise ValidationFailed(_("The file is too large."), [])
-            job = jobs.start(db.session, order, current_user(), "import", intake.import_work(
-                order.id, current_user().id, data, storage.filename or "import.xlsx"))
+            job = intake.start_import(db.session, current_app._get_current_object(), order.id,
+                                      current_user(), data, storage.filename if storage else "",
+                                      locale=_locale())
         except DomainError as error:
             return _problem_json(error)
         return jsonify(jobs.job_status(job)), 202
@@ -277,7 +278,7 @@ class OrderFormView(BaseView):
         if org is None:
             abort(404)
         try:
-            with TradingClient.from_config(current_app.config) as client:
+            with intake.trading_client(current_app.config) as client:
                 projects = intake.list_trade_projects(db.session, client, org,
                                                       request.args.get("q"))
         except DomainError as error:
@@ -289,15 +290,10 @@ class OrderFormView(BaseView):
     def start_fetch(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
         body = request.get_json(silent=True) or {}
-        project_ids = [str(p) for p in body.get("project_ids") or [] if str(p).strip()]
-        config = current_app.config
+        ids = body.get("project_ids") if isinstance(body.get("project_ids"), list) else []
         try:
-            workflow.check_may(order, "edit", current_user())
-            if not project_ids:
-                raise ValidationFailed(_("Tick at least one project."), [])
-            job = jobs.start(db.session, order, current_user(), "trade_fetch", intake.fetch_work(
-                order.id, current_user().id, project_ids,
-                lambda: TradingClient.from_config(config)))
+            job = intake.start_fetch(db.session, current_app._get_current_object(), order.id,
+                                     current_user(), ids, locale=_locale())
         except DomainError as error:
             return _problem_json(error)
         return jsonify(jobs.job_status(job)), 202
@@ -320,7 +316,7 @@ class OrderFormView(BaseView):
         if not job.result_name:
             abort(404)
         try:
-            path = intake.marked_copy_path(job.result_name)
+            path = intake.marked_copy_path(job.result_name, current_app.config["UPLOAD_FOLDER"])
         except ValueError:
             abort(404)
         if not path.is_file():
@@ -335,26 +331,19 @@ def _owned_job(job_id: int) -> OrderJob:
     return job
 
 
-def _totals(order: BusinessOrder) -> dict[str, Any]:
-    """Houses, floor area and amount due of the staged houses (the form's summary line)."""
-    prices = Pricer(db.session, order)
-    count, unpriced = 0, 0
-    area, due = Decimal(0), Decimal(0)
-    for _seq, data in staging.staged(db.session, order.id, staging.HOUSE):
-        count += 1
-        area += Decimal(data["building_area"])
-        amount = prices.amount(data)
-        if amount is None:
-            unpriced += 1
-        else:
-            due += amount
-    return {"houses": count, "area": f"{area:,.2f}", "due": f"{due:,.2f}", "unpriced": unpriced,
-            "deposit_point": deposit_point(order)}
+def _locale() -> str:
+    return str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh"))
+
+
+def _slug_of(order_type: str) -> str:
+    try:
+        return handler_for(order_type).slug
+    except LookupError:
+        return ""
 
 
 def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(OrderFormView())
-    appbuilder.add_link(MENU_COLLECT, href="/order-form/collect", icon="fa-plus-square",
-                        label=_l("Property area collection"), category=CATEGORY_PROPERTY)
-    appbuilder.add_link(MENU_SUPPLEMENT, href="/order-form/supplement", icon="fa-plus",
-                        label=_l("House supplement"), category=CATEGORY_PROPERTY)
+    for handler in handlers():
+        appbuilder.add_link(handler.menu_name, href=f"/order-form/{handler.slug}",
+                            icon=handler.menu_icon, label=handler.title, category=CATEGORY_PROPERTY)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,7 +23,7 @@ from app.documents.excel.house_sheet import (ROOM, SHEET_NAME, consistent_buildi
                                              inner_area_fits, owner_all_or_none, price_rule,
                                              unique_houses)
 from app.documents.excel.reader import read_sheet
-from app.errors import Problem
+from app.errors import Problem, ValidationFailed
 from app.integrations.trading import TradeProject, TradeProjectHouses, TradingClient
 from app.models.codes import KIND_HOUSE_USE, KIND_ID_TYPE, KIND_SALES_STATUS, KIND_STRUCTURE
 from app.models.order import AREA_COLLECT, BusinessOrder
@@ -37,6 +36,7 @@ from app.services.orders.types import handler_for
 from app.services.orders.types.new_houses import NewHousesHandler, deposit_point, numbered
 from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
+from app.services.unit_of_work import unit_of_work
 
 IMPORT_SUBFOLDER = "imports"
 LIFT_CODES = ((True, "有"), (False, "无"))
@@ -105,7 +105,7 @@ def incoming_problems(session: Session, order: BusinessOrder, incoming: Incoming
 def stage(session: Session, order_id: int, user: Any, incoming: Incoming,
           payload_update: Optional[Callable[[BusinessOrder], None]] = None) -> int:
     """Write the incoming buildings and houses as lines of the (still editable) order."""
-    try:
+    with unit_of_work(session):
         order = workflow.load_for_update(session, order_id)
         workflow.check_may(order, "edit", user)
         area_names: set[str] = set()
@@ -120,11 +120,51 @@ def stage(session: Session, order_id: int, user: Any, incoming: Incoming,
         staging.insert_lines(session, order.id, rows)
         if payload_update is not None:
             payload_update(order)
-        session.commit()
         return len(incoming.houses)
-    except BaseException:
-        session.rollback()
-        raise
+
+
+# ---------------------------------------------------------------- starting the jobs
+
+def start_import(session: Session, app: Any, order_id: int, user: Any, data: bytes,
+                 filename: str, *, locale: str) -> Any:
+    """Check the upload and the user's right to change the order, then import in the background."""
+    from app.services.orders import jobs
+
+    config = app.config
+    limit = int(config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+    with unit_of_work(session):  # checks only: the job's own unit writes
+        order = workflow.load_for_update(session, order_id)
+        workflow.check_may(order, "edit", user)
+        if not data:
+            raise ValidationFailed(_l("Please choose a file."), [Problem("file", _l("Required."))])
+        if len(data) > limit:
+            raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
+                                      n=limit // (1024 * 1024)), [])
+    work = import_work(order.id, user.id, data, filename or "import.xlsx",
+                       upload_folder=config["UPLOAD_FOLDER"],
+                       max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
+    return jobs.start(session, order, user, "import", work, app=app, locale=locale)
+
+
+def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_ids: Sequence[Any],
+                *, locale: str) -> Any:
+    """Check the ticked projects and the user's right, then fetch them in the background."""
+    from app.services.orders import jobs
+
+    ids = [str(p).strip() for p in project_ids if str(p).strip()]
+    with unit_of_work(session):  # checks only: the job's own unit writes
+        order = workflow.load_for_update(session, order_id)
+        workflow.check_may(order, "edit", user)
+        if not ids:
+            raise ValidationFailed(_l("Tick at least one project."), [])
+    config = app.config
+    work = fetch_work(order.id, user.id, ids, lambda: trading_client(config))
+    return jobs.start(session, order, user, "trade_fetch", work, app=app, locale=locale)
+
+
+def trading_client(config: Any) -> TradingClient:
+    """The trading-system client for the configured address, token and timeouts."""
+    return TradingClient.from_config(config)
 
 
 # ---------------------------------------------------------------- 接口获取 (trading system)
@@ -294,13 +334,14 @@ def sheet_incoming(rows: Sequence[dict[str, Any]], row_numbers: Sequence[int]) -
     return incoming
 
 
-def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError]) -> Optional[str]:
+def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
+                      upload_folder: str) -> Optional[str]:
     """Store the file with its bad cells marked; returns the stored name (None if it failed)."""
     try:
         marked = mark_errors(data, filename, errors)
     except ExcelFileError:
         return None
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / IMPORT_SUBFOLDER
+    folder = Path(upload_folder) / IMPORT_SUBFOLDER
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.xlsx"
     (folder / name).write_bytes(marked)
@@ -308,14 +349,14 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError]) -
     return name
 
 
-def marked_copy_path(name: str) -> Path:
+def marked_copy_path(name: str, upload_folder: str) -> Path:
     if not (len(name) == 37 and name.endswith(".xlsx") and all(c in "0123456789abcdef" for c in name[:32])):
         raise ValueError("unexpected marked copy name")
-    return Path(current_app.config["UPLOAD_FOLDER"]) / IMPORT_SUBFOLDER / name
+    return Path(upload_folder) / IMPORT_SUBFOLDER / name
 
 
-def import_work(order_id: int, user_id: int, data: bytes, filename: str
-                ) -> Callable[[Session, Progress], JobOutcome]:
+def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, upload_folder: str,
+                max_rows: int) -> Callable[[Session, Progress], JobOutcome]:
     """The background work of 导入: read and check the sheet, check against the area, stage."""
 
     def work(session: Session, progress: Progress) -> JobOutcome:
@@ -332,15 +373,14 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str
                                     row.get("floors") or floors.get(row["building_name"]), on)
 
         progress(0, 3, _("Reading the file…"))
-        result, numbers = read_with_row_numbers(
-            data, house_codes(session), price_required,
-            int(current_app.config.get("IMPORT_MAX_ROWS", 100_000)))
+        result, numbers = read_with_row_numbers(data, house_codes(session), price_required,
+                                                max_rows)
         if not result.ok:
             raise JobRefused(
                 _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
                 [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
                  for e in result.errors],
-                _save_marked_copy(data, filename, result.errors))
+                _save_marked_copy(data, filename, result.errors, upload_folder))
         incoming = sheet_incoming(result.rows, numbers)
         progress(1, 3, _("Checking %(n)d houses…", n=len(incoming.houses)))
         problems = incoming_problems(session, order, incoming)
@@ -351,7 +391,7 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str
                 _l("Nothing was imported: %(n)d houses cannot join this order.", n=len(problems)),
                 [Problem(ROOM, reason, row=incoming.rows[i], value=incoming.houses[i]["room"])
                  for i, _lab, reason in problems],
-                _save_marked_copy(data, filename, errors))
+                _save_marked_copy(data, filename, errors, upload_folder))
         progress(2, 3, _("Saving %(n)d houses…", n=len(incoming.houses)))
         added = stage(session, order_id, user, incoming)
         return JobOutcome(_("%(n)d houses were imported.", n=added))

@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from flask import Flask, current_app
-from flask_babel import force_locale, get_locale
+from flask import Flask
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from app.errors import Conflict, DomainError, Problem
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.order import JOB_DONE, JOB_FAILED, JOB_RUNNING, BusinessOrder, OrderJob
+from app.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 MAX_STORED_PROBLEMS = 500
@@ -67,24 +68,24 @@ class Progress:
                          .values(done=done, total=total, message=str(message)))
 
 
-def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Work) -> OrderJob:
+def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Work, *,
+          app: Flask, locale: str) -> OrderJob:
     """Record the job, then run ``work`` in the background (or inline when configured).
 
+    ``app`` runs the background thread; ``locale`` is the language its messages are written in.
     One job per order at a time: two imports racing each other would both pass their checks.
     """
     recent = utcnow() - dt.timedelta(minutes=STALE_MINUTES)
-    busy = session.scalar(select(OrderJob.id).where(OrderJob.order_id == order.id,
-                                                    OrderJob.state == JOB_RUNNING,
-                                                    OrderJob.created_at > recent))
-    if busy is not None:
-        raise Conflict(_l("Another import or fetch for this order is still running; wait until "
-                          "it has finished."))
-    job = OrderJob(org_id=order.org_id, order_id=order.id, user_id=user.id, kind=kind,
-                   state=JOB_RUNNING, done=0, total=0)
-    session.add(job)
-    session.commit()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    locale = str(get_locale() or app.config.get("BABEL_DEFAULT_LOCALE", "zh"))
+    with unit_of_work(session):
+        busy = session.scalar(select(OrderJob.id).where(OrderJob.order_id == order.id,
+                                                        OrderJob.state == JOB_RUNNING,
+                                                        OrderJob.created_at > recent))
+        if busy is not None:
+            raise Conflict(_l("Another import or fetch for this order is still running; wait "
+                              "until it has finished."))
+        job = OrderJob(org_id=order.org_id, order_id=order.id, user_id=user.id, kind=kind,
+                       state=JOB_RUNNING, done=0, total=0)
+        session.add(job)
     if app.config.get("ORDER_JOBS_INLINE"):
         _execute(app, job.id, work, session)
         session.refresh(job)

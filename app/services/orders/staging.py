@@ -1,22 +1,33 @@
-"""Staged houses and buildings: order lines whose ``after`` holds the data of what will be created.
+"""Order lines: what an order will create (``add``) or change (``update``, ``close``, ``cancel``).
 
-A draft's houses live as ``OrderLine(action="add", target="house", after={...})`` rows, so the
-review shows every business's lines the same way (before / after). The ``after`` dicts are JSON:
-decimals as text, booleans as booleans. Lines are written with one bulk INSERT and read back as
-plain tuples, so an order of ten thousand houses stays fast.
+A new house lives as ``OrderLine(action="add", target="house", after={...})``; a change of an
+existing row as ``OrderLine(action="update", target="building", target_id=7, before={...},
+after={...})``, its ``before`` a snapshot of the register taken when the line was staged. So the
+review shows every business's lines the same way (before / after), and approval can refuse a line
+whose row changed since (``stale_lines``). Snapshots are JSON: decimals as text, booleans as
+booleans. Lines are written with one bulk INSERT and read back as plain tuples, so an order of ten
+thousand houses stays fast.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Iterable, Optional, Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from app.errors import Problem
 from app.models.order import OrderLine
 from app.services.accounts import BuildingInput, HouseInput, OwnerInput
 
 ADD = "add"
+UPDATE = "update"
+CLOSE = "close"
+CANCEL = "cancel"
+#: Actions on an existing row of the register (the line has a target_id and a before snapshot).
+CHANGE_ACTIONS = (UPDATE, CLOSE, CANCEL)
+AREA = "area"
 HOUSE = "house"
 BUILDING = "building"
 
@@ -127,6 +138,65 @@ def insert_lines(session: Session, order_id: int,
     if values:
         session.execute(insert(OrderLine), values)
     return len(values)
+
+
+def insert_changes(session: Session, order_id: int,
+                   rows: Iterable[tuple[str, int, dict[str, Any], dict[str, Any]]],
+                   action: str = UPDATE) -> int:
+    """Append ``(target, target_id, before, after)`` change lines after the order's last line."""
+    if action not in CHANGE_ACTIONS:
+        raise ValueError(f"not a change action: {action}")
+    start = session.scalar(select(func.max(OrderLine.seq)).where(OrderLine.order_id == order_id)) or 0
+    values = [{"order_id": order_id, "seq": start + i, "action": action, "target": target,
+               "target_id": target_id, "before": before, "after": after}
+              for i, (target, target_id, before, after) in enumerate(rows, start=1)]
+    if values:
+        session.execute(insert(OrderLine), values)
+    return len(values)
+
+
+def changes(session: Session, order_id: int, target: str
+            ) -> list[tuple[int, int, dict[str, Any], dict[str, Any]]]:
+    """(seq, target_id, before, after) of the order's change lines of ``target``, in order."""
+    rows = session.execute(
+        select(OrderLine.seq, OrderLine.target_id, OrderLine.before, OrderLine.after)
+        .where(OrderLine.order_id == order_id, OrderLine.target == target,
+               OrderLine.action.in_(CHANGE_ACTIONS))
+        .order_by(OrderLine.seq))
+    return [(seq, target_id, before or {}, after or {}) for seq, target_id, before, after in rows]
+
+
+def set_after(session: Session, order_id: int, afters: dict[int, dict[str, Any]]) -> None:
+    """Replace the ``after`` of the given lines (by seq)."""
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id,
+                                                    OrderLine.seq.in_(list(afters))))
+    for line in lines:
+        line.after = afters[line.seq]
+
+
+def stale_lines(session: Session, order: Any, handler: Any) -> list[Problem]:
+    """Change lines whose row no longer matches the snapshot taken when they were staged.
+
+    The handler reads the register's current snapshots (``current_snapshots``) for the targets it
+    tracks; a row changed or gone since staging is refused by name, so approval never overwrites
+    someone else's change unseen.
+    """
+    problems: list[Problem] = []
+    for target in handler.snapshot_targets:
+        lines = changes(session, order.id, target)
+        if not lines:
+            continue
+        current = handler.current_snapshots(session, target, [t for _s, t, _b, _a in lines])
+        for seq, target_id, before, _after in lines:
+            now = current.get(target_id)
+            name = handler.line_name(target, before)
+            if now is None:
+                problems.append(Problem(name, _l("No longer exists in the register."), row=seq))
+            elif now != before:
+                problems.append(Problem(name, _l(
+                    "Was changed in the register after it was added to this order; remove it and "
+                    "add it again."), row=seq))
+    return problems
 
 
 def delete_lines(session: Session, order_id: int, seqs: Optional[Iterable[int]] = None) -> int:

@@ -5,6 +5,7 @@
       │                 │   └────reject────────┤
       └──── rejected ◀──┴──────────────────────┘   (the developer edits and submits again)
     draft / submitted / rejected ──withdraw──▶ withdrawn   (only before acceptance)
+    draft ──complete──▶ approved   (a business the manual completes on 保存, without review)
 
 Developers create, edit (draft or rejected), submit and withdraw orders of their own organisation;
 fund officers accept, approve and reject. Every transition writes a history row (who, when, from,
@@ -47,9 +48,11 @@ from app.security.roles import (ACCEPT, APPROVE, REJECT, RES_ORDER, RES_REVIEW, 
                                 WITHDRAW, WRITE)
 from app.security.tenant import Scope, is_internal_user
 from app.services.audit import record
+from app.services.orders import staging
 from app.services.orders.states import (EDITABLE, LOCAL_TZ, LOCKING, STATUS_LABELS,  # noqa: F401
                                         local_time, status_label, today_local)
-from app.services.orders.types.base import OrderHandler, handler_for
+from app.services.orders.types.base import OrderHandler, display_handler, handler_for
+from app.services.unit_of_work import in_unit_of_work, unit_of_work
 
 DEVELOPER = "developer"
 OFFICER = "officer"
@@ -72,7 +75,10 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("accept", frozenset({SUBMITTED}), ACCEPTED, OFFICER, (ACCEPT, RES_REVIEW)),
     Transition("approve", frozenset({ACCEPTED}), APPROVED, OFFICER, (APPROVE, RES_REVIEW)),
     Transition("reject", frozenset({SUBMITTED, ACCEPTED}), REJECTED, OFFICER, (REJECT, RES_REVIEW)),
+    Transition("complete", frozenset({DRAFT}), APPROVED, DEVELOPER, (WRITE, RES_ORDER)),
 )}
+#: Transitions of the review (the others need none, or are the developer's own).
+REVIEWED = frozenset({"submit", "accept", "approve", "reject"})
 
 
 # ---------------------------------------------------------------- who may do what
@@ -102,6 +108,9 @@ def may(order: BusinessOrder, action: str, user: Any) -> bool:
     transition = TRANSITIONS[action]
     if order.status not in transition.sources:
         return False
+    needs_review = display_handler(order.type).needs_review
+    if (action in REVIEWED and not needs_review) or (action == "complete" and needs_review):
+        return False
     if transition.side == DEVELOPER and not _is_own(order, user):
         return False
     if transition.side == OFFICER and not is_internal_user(user):
@@ -126,7 +135,15 @@ def check_may(order: BusinessOrder, action: str, user: Any) -> None:
     sources = EDITABLE if action == "edit" else TRANSITIONS[action].sources
     if order.status not in sources:
         raise _status_error(order)
+    if action in REVIEWED | {"complete"}:
+        raise InvalidTransition(_l("Orders of this business are not %(action)s.",
+                                   action=ACTION_WORDS.get(action, action)))
     raise PermissionDenied()
+
+
+ACTION_WORDS = {"submit": _l("submitted for review"), "accept": _l("reviewed"),
+                "approve": _l("reviewed"), "reject": _l("reviewed"),
+                "complete": _l("completed without review")}
 
 
 def _status_error(order: BusinessOrder) -> InvalidTransition:
@@ -237,51 +254,47 @@ def _run(session: Session, order_id: int, action: str, user: Any, *,
     """The one transition routine: lock, check, claim, do the business's work, record, commit."""
     transition = TRANSITIONS[action]
     try:
-        order = load_for_update(session, order_id)
-        check_may(order, action, user)
-        if expected_version is not None and order.version != expected_version:
-            raise Conflict(_l("Order %(number)s was changed by someone else since you opened it. "
-                              "Reload the page and check it again.", number=order.number))
-        handler = handler_for(order.type)
-        from_status = order.status
-        order.status = transition.target
-        now = utcnow()
-        if transition.target == SUBMITTED:
-            order.submitted_at = now
-        elif transition.target == ACCEPTED:
-            order.accepted_at = now
-        elif transition.target in (APPROVED, REJECTED, WITHDRAWN):
-            order.decided_at = now
-        session.flush()  # claim the order now: a concurrent transition fails here, not later
-        if work is not None:
-            work(order, handler)
-        add_history(session, order, from_status, transition.target, user, opinion)
-        record(session, f"order_{action}", "BusinessOrder", order.id, user_id=getattr(user, "id", None),
-               org_id=order.org_id, detail={"number": order.number, "type": order.type,
-                                            "from": from_status, "to": transition.target,
-                                            "opinion": (opinion or "").strip() or None})
-        session.commit()
-        return order
+        with unit_of_work(session):
+            order = load_for_update(session, order_id)
+            check_may(order, action, user)
+            if expected_version is not None and order.version != expected_version:
+                raise Conflict(_l("Order %(number)s was changed by someone else since you opened "
+                                  "it. Reload the page and check it again.", number=order.number))
+            handler = handler_for(order.type)
+            from_status = order.status
+            order.status = transition.target
+            now = utcnow()
+            if transition.target == SUBMITTED:
+                order.submitted_at = now
+            elif transition.target == ACCEPTED:
+                order.accepted_at = now
+            elif transition.target in (APPROVED, REJECTED, WITHDRAWN):
+                order.decided_at = now
+            session.flush()  # claim the order now: a concurrent transition fails here, not later
+            if work is not None:
+                work(order, handler)
+            add_history(session, order, from_status, transition.target, user, opinion)
+            record(session, f"order_{action}", "BusinessOrder", order.id,
+                   user_id=getattr(user, "id", None), org_id=order.org_id,
+                   detail={"number": order.number, "type": order.type, "from": from_status,
+                           "to": transition.target, "opinion": (opinion or "").strip() or None})
+            return order
     except StaleDataError as exc:
-        session.rollback()
         raise _lost_race(session, order_id) from exc
     except IntegrityError as exc:
         # validate() ran under the row lock, so only another order's simultaneous change of the
         # register (e.g. the same area name approved a moment ago) lands here.
-        session.rollback()
         raise Conflict(_l("The register was changed by another order at the same moment. "
                           "Reload the page and try again.")) from exc
     except OperationalError as exc:
-        session.rollback()
         if "locked" in str(exc).lower():  # SQLite: the other writer held the database too long
             raise _lost_race(session, order_id) from exc
-        raise
-    except BaseException:
-        session.rollback()
         raise
 
 
 def _lost_race(session: Session, order_id: int) -> Conflict:
+    if in_unit_of_work(session):  # the enclosing unit rolls back; the session cannot be read now
+        return Conflict()
     order = session.get(BusinessOrder, order_id, populate_existing=True)
     if order is None:
         return Conflict()
@@ -293,7 +306,7 @@ def submit(session: Session, order_id: int, user: Any, *,
     """Validate the whole order and hand it to the fund office; its existing houses get locked."""
 
     def work(order: BusinessOrder, handler: OrderHandler) -> None:
-        problems = handler.validate(session, order)
+        problems = handler.validate(session, order) + staging.stale_lines(session, order, handler)
         if problems:
             raise ValidationFailed(_l("Order %(number)s cannot be submitted: %(n)d problems.",
                                       number=order.number, n=len(problems)), problems)
@@ -340,16 +353,28 @@ def approve(session: Session, order_id: int, user: Any, *, opinion: Optional[str
             expected_version: Optional[int] = None) -> BusinessOrder:
     """审核通过: validate again (the register may have changed) and apply the whole order, or nothing."""
 
+    return _run(session, order_id, "approve", user, opinion=opinion,
+                expected_version=expected_version, work=_apply_work(session, user))
+
+
+def complete(session: Session, order_id: int, user: Any) -> BusinessOrder:
+    """A business without review (e.g. 物业区域变更) is checked and applied when it is saved."""
+    return _run(session, order_id, "complete", user, work=_apply_work(session, user))
+
+
+def _apply_work(session: Session, user: Any) -> Callable[[BusinessOrder, OrderHandler], None]:
+    """Validate again (the register may have changed since the lines were staged), then apply."""
+
     def work(order: BusinessOrder, handler: OrderHandler) -> None:
-        problems = handler.validate(session, order)
+        problems = handler.validate(session, order) + staging.stale_lines(session, order, handler)
         if problems:
             raise ValidationFailed(_l("Order %(number)s cannot be approved: %(n)d problems.",
                                       number=order.number, n=len(problems)), problems)
+        lock_houses(session, order, handler.house_ids_to_lock(session, order))
         handler.apply(session, order, user)
         release_houses(session, order)
 
-    return _run(session, order_id, "approve", user, opinion=opinion,
-                expected_version=expected_version, work=work)
+    return work
 
 
 def reject(session: Session, order_id: int, user: Any, *, opinion: Optional[str],

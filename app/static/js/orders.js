@@ -1,224 +1,228 @@
-/* The order form: 接口获取 dialog, template import, and progress of the background jobs.
+/* The order form of every business, built on JMForm (jmform.js).
  *
- * Both ways of adding houses first save the form (so a new order gets its number and the typed
- * fields are kept), then start a job on the server and poll its progress until it ends; the page
- * never waits on a long request. When a job has added houses the page reloads to list them. */
-(function () {
-  "use strict";
+ * The page (#jm-order-page) carries the addresses; each way of bringing lines in (the business's
+ * intake modes) has its buttons in the page, and this script wires whichever are present:
+ * 接口获取 (dialog of trading-system projects), 导入 (the house template), and 选择楼幢 / 批量修改 /
+ * row editing for businesses that change existing rows. Each first saves the form, so a new order
+ * gets its number and the typed fields are kept; long work runs as a job whose progress is polled,
+ * so the page never waits on a long request. */
+(function (window, $) {
+  'use strict';
 
-  var page = document.getElementById("jm-order-page");
-  if (!page) { return; }
-  var form = document.getElementById("jm-order-form");
-  var data = page.dataset;
-  var orderId = data.orderId || "";
+  var $page = $('#jm-order-page');
+  if (!$page.length) { return; }
+  var form = document.getElementById('jm-order-form');
+  var data = $page.data();
+  var orderId = String(data.orderId || '');
   var POLL_MS = 700;
+  var esc = JMForm.esc;
 
-  function urlFor(template, id) { return template.replace(/\/0(\/|$|\?)/, "/" + id + "$1"); }
-
-  function headers(extra) {
-    var h = { "X-CSRFToken": data.csrf, "X-Requested-With": "fetch", "Accept": "application/json" };
-    Object.keys(extra || {}).forEach(function (k) { h[k] = extra[k]; });
-    return h;
+  function urlFor(template, id) { return template.replace(/\/0(\/|$|\?)/, '/' + id + '$1'); }
+  function showErrors(error) { JMForm.showError('#jm-ajax-errors', error); scrollTo('#jm-ajax-errors'); }
+  function scrollTo(selector) {
+    var node = document.querySelector(selector);
+    if (node) { node.scrollIntoView({behavior: 'smooth', block: 'center'}); }
   }
-
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
-
-  function showErrors(body) {
-    var box = document.getElementById("jm-ajax-errors");
-    var html = "<strong>" + escapeHtml(body.message || data.msgError) + "</strong>";
-    var problems = body.problems || [];
-    if (problems.length) {
-      html += "<ul>" + problems.slice(0, 50).map(function (p) {
-        var where = p.row ? p.row + " " + p.field : p.field;
-        return "<li>" + escapeHtml(where) + ": " + escapeHtml(p.reason) + "</li>";
-      }).join("") + "</ul>";
-    }
-    box.innerHTML = html;
-    box.classList.remove("hidden");
-    box.scrollIntoView({ behavior: "smooth", block: "center" });
-  }
-
-  function readJson(response) {
-    return response.json().catch(function () { return { message: data.msgError }; })
-      .then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
+  function reloadAt(anchor) {
+    window.location.href = urlFor(data.editUrl, orderId) + (anchor || '');
+    window.location.reload();
   }
 
   /* Save the form as a draft (creating the order if needed); resolves with the order id. */
   function ensureSaved() {
     setProgress(0, 0, data.msgSaving);
     // form.action would be the buttons named "action": read the attribute itself.
-    return fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), headers: headers(),
-                                credentials: "same-origin" })
-      .then(readJson)
-      .then(function (r) {
-        if (!r.ok) { hideProgress(); showErrors(r.body); throw new Error("save refused"); }
-        orderId = String(r.body.id);
-        page.dataset.orderId = orderId;
-        form.setAttribute("action", r.body.edit_url);
-        document.getElementById("jm-version").value = r.body.version;
-        if (window.history && window.history.replaceState) {
-          window.history.replaceState(null, "", r.body.edit_url);
-        }
-        return orderId;
-      });
-  }
-
-  /* ---------------------------------------------------------------- progress */
-
-  var progress = document.getElementById("jm-progress");
-  var bar = document.getElementById("jm-progress-bar");
-  var text = document.getElementById("jm-progress-text");
-  var result = document.getElementById("jm-job-result");
-
-  function setProgress(done, total, message) {
-    progress.classList.remove("hidden");
-    result.innerHTML = "";
-    var percent = total ? Math.round(100 * done / total) : 5;
-    bar.style.width = Math.max(percent, 5) + "%";
-    bar.classList.add("active");
-    bar.classList.remove("progress-bar-danger", "progress-bar-success");
-    text.textContent = message || "";
-  }
-
-  function hideProgress() { progress.classList.add("hidden"); }
-
-  function setBusy(busy) {
-    ["jm-trade-open", "jm-import-open", "jm-save", "jm-save-submit"].forEach(function (id) {
-      var el = document.getElementById(id);
-      if (el) { el.disabled = busy; }
+    return JMForm.postForm(form.getAttribute('action'), new FormData(form)).then(function (answer) {
+      orderId = String(answer.id);
+      $page.attr('data-order-id', orderId);
+      form.setAttribute('action', answer.edit_url);
+      $('#jm-version').val(answer.version);
+      if (window.history && window.history.replaceState) {
+        window.history.replaceState(null, '', answer.edit_url);
+      }
+      hideProgress();
+      return orderId;
+    }, function (xhr) {
+      hideProgress();
+      showErrors(xhr);
+      setBusy(false);
+      return $.Deferred().reject().promise();
     });
   }
 
+  /* ---------------------------------------------------------------- progress and jobs */
+
+  var $progress = $('#jm-progress');
+  var $bar = $('#jm-progress-bar');
+
+  function setProgress(done, total, message) {
+    $progress.removeClass('hidden');
+    $('#jm-job-result').empty();
+    var percent = total ? Math.round(100 * done / total) : 5;
+    $bar.css('width', Math.max(percent, 5) + '%').addClass('active')
+      .removeClass('progress-bar-danger progress-bar-success');
+    $('#jm-progress-text').text(message || '');
+  }
+
+  function hideProgress() { $progress.addClass('hidden'); }
+
+  function setBusy(busy) { $('[data-busy]').prop('disabled', busy); }
+
   function finished(job) {
-    bar.classList.remove("active");
-    bar.style.width = "100%";
-    text.textContent = job.message;
-    if (job.state === "done") {
-      bar.classList.add("progress-bar-success");
-      window.location.href = urlFor(data.editUrl, job.order_id) + "#lines";
-      window.location.reload();
+    $bar.removeClass('active').css('width', '100%');
+    $('#jm-progress-text').text(job.message);
+    if (job.state === 'done') {
+      $bar.addClass('progress-bar-success');
+      reloadAt('#lines');
       return;
     }
-    bar.classList.add("progress-bar-danger");
-    var html = "";
+    $bar.addClass('progress-bar-danger');
+    var html = '';
     if (job.marked_url) {
-      html += '<p><a class="btn btn-warning btn-xs" id="jm-marked-copy" href="' + job.marked_url + '">' +
-        escapeHtml(data.msgMarked) + "</a></p>";
+      html += '<p><a class="btn btn-warning btn-xs" id="jm-marked-copy" href="' + esc(job.marked_url) + '">' +
+        esc(data.msgMarked) + '</a></p>';
     }
     if (job.problems && job.problems.length) {
       html += '<div class="jm-job-problems"><table class="table table-condensed table-bordered" id="jm-job-problems">' +
-        job.problems.map(function (p) {
-          return "<tr><td>" + escapeHtml(p.row || "") + "</td><td>" + escapeHtml(p.field) +
-            "</td><td>" + escapeHtml(p.value || "") + "</td><td>" + escapeHtml(p.reason) + "</td></tr>";
-        }).join("") + "</table></div>";
+        $.map(job.problems, function (p) {
+          return '<tr><td>' + esc(p.row || '') + '</td><td>' + esc(JMForm.label(p.field)) +
+            '</td><td>' + esc(p.value || '') + '</td><td>' + esc(p.reason) + '</td></tr>';
+        }).join('') + '</table></div>';
     }
-    result.innerHTML = html;
+    $('#jm-job-result').html(html);
     setBusy(false);
   }
 
   function poll(job) {
-    if (job.state !== "running") { finished(job); return; }
+    if (job.state !== 'running') { finished(job); return; }
     setProgress(job.done, job.total, job.message || data.msgStarting);
     window.setTimeout(function () {
-      fetch(urlFor(data.jobUrl, job.id), { headers: headers(), credentials: "same-origin" })
-        .then(readJson)
-        .then(function (r) {
-          if (!r.ok) { showErrors(r.body); setBusy(false); return; }
-          if (r.body.marked_url) { job.marked_url = r.body.marked_url; }
-          poll(r.body);
-        })
-        .catch(function () { showErrors({}); setBusy(false); });
+      JMForm.getJSON(urlFor(data.jobUrl, job.id)).done(function (answer) {
+        if (answer.marked_url) { job.marked_url = answer.marked_url; }
+        poll(answer);
+      }).fail(function (xhr) { showErrors(xhr); setBusy(false); });
     }, POLL_MS);
   }
 
-  function startJob(url, options) {
-    return fetch(url, options).then(readJson).then(function (r) {
-      if (!r.ok) { hideProgress(); showErrors(r.body); setBusy(false); return; }
-      poll(r.body);
-    });
+  function started(request) {
+    return request.done(poll).fail(function (xhr) { hideProgress(); showErrors(xhr); setBusy(false); });
   }
 
-  /* ---------------------------------------------------------------- import */
+  /* ---------------------------------------------------------------- 导入 */
 
-  var fileInput = document.getElementById("jm-import-file");
-  document.getElementById("jm-import-open").addEventListener("click", function () {
-    fileInput.value = "";
-    fileInput.click();
-  });
-  fileInput.addEventListener("change", function () {
-    if (!fileInput.files.length) { return; }
-    var file = fileInput.files[0];
+  var $file = $('#jm-import-file');
+  $('#jm-import-open').on('click', function () { $file.val('').trigger('click'); });
+  $file.on('change', function () {
+    if (!this.files.length) { return; }
+    var file = this.files[0];
     setBusy(true);
     ensureSaved().then(function (id) {
       var body = new FormData();
-      body.append("file", file, file.name);
+      body.append('file', file, file.name);
       setProgress(0, 0, data.msgStarting);
-      return startJob(urlFor(data.importUrl, id),
-                      { method: "POST", body: body, headers: headers(), credentials: "same-origin" });
-    }).catch(function () { setBusy(false); });
+      return started(JMForm.postForm(urlFor(data.importUrl, id), body));
+    });
   });
 
   /* ---------------------------------------------------------------- 接口获取 */
 
-  var tableBody = document.querySelector("#jm-trade-table tbody");
-  var status = document.getElementById("jm-trade-status");
+  var $trade = $('#jm-trade-open');
+  var $status = $('#jm-trade-status');
 
   function searchProjects() {
-    status.textContent = "…";
-    tableBody.innerHTML = "";
-    var q = document.getElementById("jm-trade-query").value || "";
-    fetch(data.projectsUrl + "?q=" + encodeURIComponent(q), { headers: headers(), credentials: "same-origin" })
-      .then(readJson)
-      .then(function (r) {
-        if (!r.ok) { status.textContent = r.body.message || data.msgError; return; }
-        var items = r.body.items || [];
-        status.textContent = items.length ? "" : data.msgNoprojects;
-        tableBody.innerHTML = items.map(function (p) {
-          var note = p.collected_as ? '<br><span class="label label-default">' +
-            escapeHtml(data.msgCollected.replace("__NAME__", p.collected_as)) + "</span>" : "";
-          return '<tr><td><input type="checkbox" class="jm-project-check" value="' + escapeHtml(p.project_id) +
-            '"></td><td>' + escapeHtml(p.name) + note + '<br><small class="text-muted">' + escapeHtml(p.project_id) +
-            "</small></td><td>" + escapeHtml(p.address) + "</td><td>" + escapeHtml(p.presale_permit_no) +
-            "</td><td>" + p.building_count + "</td><td>" + p.house_count + "</td></tr>";
-        }).join("");
-      })
-      .catch(function () { status.textContent = data.msgError; });
+    $status.text('…');
+    var $body = $('#jm-trade-table tbody').empty();
+    var q = $('#jm-trade-query').val() || '';
+    JMForm.getJSON($trade.data('projects-url') + '?q=' + encodeURIComponent(q)).done(function (answer) {
+      var items = answer.items || [];
+      $status.text(items.length ? '' : $trade.data('msg-noprojects'));
+      $body.html($.map(items, function (p) {
+        var taken = p.collected_as ? $trade.data('msg-collected').replace('__NAME__', p.collected_as)
+          : (p.held_by ? $trade.data('msg-held').replace('__NUMBER__', p.held_by) : '');
+        var note = taken ? '<br><span class="label label-default jm-taken">' + esc(taken) + '</span>' : '';
+        return '<tr' + (taken ? ' class="text-muted"' : '') + '><td><input type="checkbox" class="jm-project-check" value="' +
+          esc(p.project_id) + '"' + (taken ? ' disabled' : '') + '></td><td>' + esc(p.name) + note +
+          '<br><small class="text-muted">' + esc(p.project_id) + '</small></td><td>' + esc(p.address) +
+          '</td><td>' + esc(p.presale_permit_no) + '</td><td>' + esc(p.building_count) + '</td><td>' +
+          esc(p.house_count) + '</td></tr>';
+      }).join(''));
+    }).fail(function (xhr) { JMForm.showError($status, xhr); });
   }
 
-  document.getElementById("jm-trade-open").addEventListener("click", function () {
-    window.jQuery("#jm-trade-modal").modal("show");
-    searchProjects();
+  $trade.on('click', function () { $('#jm-trade-modal').modal('show'); searchProjects(); });
+  $('#jm-trade-search').on('click', searchProjects);
+  $('#jm-trade-query').on('keydown', function (event) {
+    if (event.key === 'Enter') { event.preventDefault(); searchProjects(); }
   });
-  document.getElementById("jm-trade-search").addEventListener("click", searchProjects);
-  document.getElementById("jm-trade-query").addEventListener("keydown", function (event) {
-    if (event.key === "Enter") { event.preventDefault(); searchProjects(); }
-  });
-  document.getElementById("jm-trade-ok").addEventListener("click", function () {
-    var ids = Array.prototype.map.call(document.querySelectorAll(".jm-project-check:checked"),
-                                       function (box) { return box.value; });
-    if (!ids.length) { status.textContent = data.msgChoose; return; }
-    window.jQuery("#jm-trade-modal").modal("hide");
+  $('#jm-trade-ok').on('click', function () {
+    var ids = $('.jm-project-check:checked').map(function () { return this.value; }).get();
+    if (!ids.length) { $status.text($trade.data('msg-choose')); return; }
+    $('#jm-trade-modal').modal('hide');
     setBusy(true);
     ensureSaved().then(function (id) {
       setProgress(0, ids.length + 2, data.msgStarting);
-      return startJob(urlFor(data.fetchUrl, id), {
-        method: "POST", credentials: "same-origin",
-        headers: headers({ "Content-Type": "application/json" }),
-        body: JSON.stringify({ project_ids: ids })
-      });
-    }).catch(function () { setBusy(false); });
+      return started(JMForm.postJSON(urlFor($trade.data('fetch-url'), id), {project_ids: ids}));
+    });
   });
 
-  /* ---------------------------------------------------------------- line selection */
+  /* ---------------------------------------------------------------- existing rows: pick, modify */
 
-  var all = document.getElementById("jm-select-all");
-  if (all) {
-    all.addEventListener("change", function () {
-      document.querySelectorAll(".jm-line-check").forEach(function (box) { box.checked = all.checked; });
+  $('#jm-pick-rows').on('click', function () {
+    var areaId = $('#f-area_id').val();
+    if (!areaId) { showErrors({message: $(this).data('msg-area')}); return; }
+    window.HousePicker.open({areaId: areaId, mode: $(this).data('mode') || 'buildings', onConfirm: function (ids) {
+      if (!ids.length) { return; }
+      setBusy(true);
+      ensureSaved().then(function (id) {
+        return JMForm.postJSON(urlFor(data.pickUrl, id), {ids: ids})
+          .done(function () { reloadAt('#lines'); })
+          .fail(function (xhr) { showErrors(xhr); setBusy(false); });
+      });
+    }});
+  });
+
+  var $modify = $('#jm-modify-modal');
+  var editing = null;  // the seq of the line edited alone, or null for 批量修改
+
+  function openModify(seq, after) {
+    editing = seq;
+    $modify.find('[data-single]').toggle(seq !== null);
+    $modify.find('[data-batch]').toggle(seq === null);
+    $modify.find('[name]').each(function () {
+      var value = seq !== null && after ? after[this.name] : '';
+      $(this).val(value === null || value === undefined ? '' : String(value));
     });
+    $modify.find('.jm-modify-errors').empty();
+    $modify.modal('show');
   }
-})();
+
+  $('#jm-batch-open').on('click', function () { openModify(null, null); });
+  $('#jm-lines-table').on('click', '.jm-line-edit', function () {
+    openModify($(this).data('seq'), $(this).data('after'));
+  });
+  $('#jm-modify-ok').on('click', function () {
+    var values = {};
+    $modify.find('[name]').each(function () {
+      if (editing !== null || this.value !== '') { values[this.name] = this.value; }
+    });
+    var seqs = editing !== null ? [editing] : null;
+    if (editing === null) {
+      var checked = $('.jm-line-check:checked').map(function () { return this.value; }).get();
+      if (checked.length) { seqs = checked; }
+    }
+    JMForm.postJSON(urlFor(data.modifyUrl, orderId), {seqs: seqs, values: values})
+      .done(function () { reloadAt('#lines'); })
+      .fail(function (xhr) { JMForm.showError($modify.find('.jm-modify-errors'), xhr); });
+  });
+
+  /* ---------------------------------------------------------------- the rest of the page */
+
+  $('select[data-reload]').on('change', function () {
+    if (orderId) { return; }
+    window.location.search = '?' + this.name + '=' + encodeURIComponent(this.value);
+  });
+  $('[data-confirm]').on('click', function (event) {
+    if (!window.confirm($(this).data('confirm'))) { event.preventDefault(); }
+  });
+  $('#jm-select-all').on('change', function () { $('.jm-line-check').prop('checked', this.checked); });
+}(window, jQuery));

@@ -5,11 +5,8 @@
  *                     selected: [12, 13], onConfirm: function (ids, houses) { ... }});
  *   HousePicker.open({areaId: 3, mode: 'buildings', onConfirm: function (ids, buildings) { ... }});
  *
- *   JMForm.postJSON(url, body) -> jQuery promise of the JSON answer (CSRF header included)
- *   JMForm.showError(target, xhr) shows a domain error's message and problems in target.
- *
- * Needs jQuery and Bootstrap 3 (both served by Flask-AppBuilder) and the markup of
- * templates/picker/picker.html. See templates/picker/README.md.
+ * Needs jQuery and Bootstrap 3 (both served by Flask-AppBuilder), jmform.js (JMForm) and the markup
+ * of templates/picker/picker.html, which loads both scripts. See templates/picker/README.md.
  */
 (function (window, $) {
   'use strict';
@@ -37,20 +34,8 @@
     return text;
   }
 
-  function esc(value) {
-    return String(value === null || value === undefined ? '' : value)
-      .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-  }
-
-  /** An amount as the server sends it ("671765.40") with thousands separators: "671,765.40". */
-  function money(value) {
-    var text = String(value === null || value === undefined ? '' : value);
-    if (!/^-?\d+(\.\d+)?$/.test(text)) { return text; }
-    var parts = text.split('.');
-    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    return parts.join('.');
-  }
+  var esc = window.JMForm.esc;
+  var money = window.JMForm.money;
 
   function url(kind, id) {
     return root().data(kind + '-url').replace('987654321', String(id));
@@ -396,56 +381,5 @@
     reset: function () { cache = {}; }
   };
 
-  var JMForm = {
-    csrf: function () { return $('meta[name="csrf-token"]').attr('content') || ''; },
-    postJSON: function (address, body) {
-      return $.ajax({url: address, method: 'POST', data: JSON.stringify(body || {}),
-        contentType: 'application/json', dataType: 'json',
-        headers: {'X-CSRFToken': JMForm.csrf()}});
-    },
-    postForm: function (address, formData) {
-      formData.append('csrf_token', JMForm.csrf());
-      return $.ajax({url: address, method: 'POST', data: formData, processData: false,
-        contentType: false, dataType: 'json', headers: {'X-CSRFToken': JMForm.csrf()}});
-    },
-    /** POST JSON and save the answer (an .xlsx or .pdf) under the server's file name. */
-    download: function (address, body) {
-      return fetch(address, {method: 'POST', credentials: 'same-origin',
-        headers: {'Content-Type': 'application/json', 'X-CSRFToken': JMForm.csrf()},
-        body: JSON.stringify(body || {})}).then(function (response) {
-        if (!response.ok) {
-          return response.json().then(function (data) { throw data; });
-        }
-        var name = (response.headers.get('Content-Disposition') || '').match(/filename\*?=(?:UTF-8'')?"?([^";]+)/);
-        return response.blob().then(function (blob) {
-          var link = document.createElement('a');
-          link.href = URL.createObjectURL(blob);
-          link.download = name ? decodeURIComponent(name[1]) : 'download';
-          document.body.appendChild(link);
-          link.click();
-          setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
-        });
-      });
-    },
-    /** Show a domain error (JSON {message, problems}) or a failed request in ``target``. */
-    showError: function (target, error) {
-      var data = error && error.responseJSON ? error.responseJSON : error;
-      var message = (data && data.message) || (error && error.status ? t('request_failed', {status: error.status}) : t('request_failed', {status: ''}));
-      var items = $.map((data && data.problems) || [], function (p) {
-        var where = p.row ? t('row', {row: p.row}) + ' ' : '';
-        return '<li>' + esc(where + (p.field ? p.field + ': ' : '') + p.reason) + '</li>';
-      }).join('');
-      $(target).html('<div class="alert alert-danger jm-error"><b>' + esc(message) + '</b>' +
-        (items ? '<ul>' + items + '</ul>' : '') + '</div>');
-    },
-    showMessage: function (target, kind, html) {
-      $(target).html('<div class="alert alert-' + kind + '">' + html + '</div>');
-    },
-    esc: esc,
-    money: money,
-    t: t
-  };
-
   window.HousePicker = HousePicker;
-  window.JMForm = JMForm;
 }(window, jQuery));

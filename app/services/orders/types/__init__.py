@@ -1,5 +1,17 @@
-"""One handler per business, registered on import; ``handler_for(order.type)`` finds it."""
-from app.services.orders.types import area_collect, house_supplement  # noqa: F401
-from app.services.orders.types.base import (FormContent, LineRow, LinesTable, OrderHandler,  # noqa: F401
-                                            display_handler, handler_for, register_handler,
-                                            registered_types)
+"""One handler per business, registered on import; ``handler_for(order.type)`` finds it.
+
+Every module of this package is imported here, so a new business is one new module: nothing else
+lists the businesses.
+"""
+import importlib
+import pkgutil
+
+from app.services.orders.types.base import (BUILDING_PICK, TEMPLATE_IMPORT, TRADE_FETCH,  # noqa: F401
+                                            ExtraTable, FormContent, LineRow, LinesTable,
+                                            OrderHandler, display_handler, handler_by_slug,
+                                            handler_for, handlers, register_handler,
+                                            registered_types, unregister_handler)
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "base":
+        importlib.import_module(f"{__name__}.{_module.name}")

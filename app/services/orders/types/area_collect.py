@@ -8,12 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.validators import validate_phone
+from app.domain.validators import normalise_phone, normalise_text, validate_phone
 from app.errors import Problem
 from app.models.codes import KIND_DISTRICT
 from app.models.order import AREA_COLLECT, BusinessOrder
 from app.models.property import PropertyArea
 from app.services.accounts import area_code
+from app.services.orders import fields
 from app.services.orders.states import LOCKING
 from app.services.orders.types.base import register_handler
 from app.services.orders.types.new_houses import NewHousesHandler
@@ -38,11 +39,64 @@ def area_data(order: BusinessOrder) -> dict[str, Any]:
     return dict((order.payload or {}).get("area") or {})
 
 
+def read_area_fields(source: Any) -> dict[str, str]:
+    """The area's fields from a form (``area.name`` …) or a JSON object (``{"area": {…}}``)."""
+    nested = source.get("area")
+    values = nested if isinstance(nested, dict) else {
+        key: source.get(f"area.{key}") for key in AREA_FIELDS}
+    cleaned = {}
+    for key in AREA_FIELDS:
+        value = normalise_text(values.get(key))
+        cleaned[key] = normalise_phone(value) if key == "contact_phone" else value
+    return cleaned
+
+
 class AreaCollectHandler(NewHousesHandler):
     type = AREA_COLLECT
     code = "CJ"
+    slug = "collect"
     title = _l("Property area collection")
     form_title = _l("Property Area Collection Application Form")
+    menu_name = "Area collection"
+    menu_icon = "fa-plus-square"
+    menu_order = 10
+    form_partial = "orders/forms/_area_collect.html"
+    field_labels = {**fields.LABELS,
+                    **{f"area.{key}": label for key, (label, _n, _r) in AREA_FIELDS.items()}}
+
+    def read_fields(self, source: Any) -> dict[str, Any]:
+        return {**super().read_fields(source), "area": read_area_fields(source)}
+
+    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
+                     values: dict[str, Any]) -> list[Problem]:
+        payload = dict(order.payload or {})
+        payload["area"] = {**(payload.get("area") or {}), **values.get("area", {})}
+        order.payload = payload
+        return super().apply_fields(session, user, order, values)
+
+    def form_values(self, session: Session, order: Optional[BusinessOrder], args: Any
+                    ) -> dict[str, str]:
+        values = super().form_values(session, order, args)
+        if order is not None:
+            values.update({f"area.{k}": str(v or "") for k, v in area_data(order).items()})
+        return values
+
+    def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
+                     ) -> dict[str, Any]:
+        return {"area_fields": [(k, str(label), req) for k, (label, _n, req) in AREA_FIELDS.items()],
+                "districts": list(code_map(session, KIND_DISTRICT).items())}
+
+    def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
+        if order.area is not None:
+            return fields.area_rows(session, order.area)
+        districts = code_map(session, KIND_DISTRICT)
+        rows = []
+        for key, (label, _length, _req) in AREA_FIELDS.items():
+            value = area_data(order).get(key) or ""
+            if key == "district_code":
+                value = districts.get(value, value)
+            rows.append((str(label), str(value)))
+        return rows
 
     def area_name(self, order: BusinessOrder) -> str:
         if order.area is not None:

@@ -1,8 +1,15 @@
-"""What a business plugs into the order workflow.
+"""What a business plugs into the order workflow: one handler per business.
 
-A handler validates an order before submit and again before approval, applies it on approval, lists
-existing houses it must lock while it is open, and describes its lines for the review screen and the
-application form. The workflow never looks inside a business; a business never changes a status.
+A handler declares everything specific to its business: its slug (the address of its form), title,
+menu entry, the template partial of its form's header, how the header fields are read and checked,
+which ways of bringing lines in it offers (``intake``), how it validates an order before submit and
+again before approval, what approval does, which existing houses it locks while it is open, and how
+its lines and extra tables look on the review screen and the application form.
+
+Handlers are discovered, not listed: importing ``app.services.orders.types`` imports every module of
+that package, and each module registers its handler. Menus, the "new order" buttons, the review
+queue's type filter, the REST API's order types and the roles' menu permissions all come from the
+registry. The workflow never looks inside a business; a business never changes a status.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "add": _l("Add"), "update": _l("Change"), "close": _l("Close"), "cancel": _l("Cancel"),
 }
 TARGET_LABELS: dict[str, LazyString] = {
-    "area": _l("Property area"), "building": _l("Building"), "house": _l("House"),
+    "house": _l("House"), "building": _l("Building"), "area": _l("Property area"),
     "owner": _l("Owner"),
 }
 
@@ -36,6 +43,8 @@ class LineRow:
     before: list[str]
     after: list[str]
     changed: list[bool]
+    #: The line's editable values (its ``after``) for businesses whose rows can be edited.
+    data: Optional[dict[str, Any]] = None
 
     @property
     def action_label(self) -> str:
@@ -60,6 +69,15 @@ class LinesTable:
 
 
 @dataclass(frozen=True)
+class ExtraTable:
+    """A table a business adds to its order page and review (e.g. amounts due before and after)."""
+
+    key: str
+    caption: str
+    table: SummaryTable
+
+
+@dataclass(frozen=True)
 class FormContent:
     """What a business prints on its application form besides the common heading."""
 
@@ -70,17 +88,108 @@ class FormContent:
     district_code: str = ""
 
 
+#: Ways of bringing lines into an order (``OrderHandler.intake``); each has a toolbar partial
+#: ``orders/intake/_<mode>.html`` and its routes in the order-form view.
+TRADE_FETCH = "trade_fetch"          # 接口获取: projects of the trading system
+TEMPLATE_IMPORT = "template_import"  # 导入 the house template
+BUILDING_PICK = "building_pick"      # 选择需要变更的楼幢 + 批量修改 + row editing
+INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK)
+
+
 class OrderHandler:
     """Base class of every business; override what the business needs."""
 
-    #: BusinessOrder.type this handler serves.
+    #: BusinessOrder.type this handler serves (at most 20 characters).
     type: str = ""
     #: Upper-case letters that start the order number (app.domain.numbering.order_number).
     code: str = ""
+    #: The form's address: ``/order-form/<slug>``.
+    slug: str = ""
     title: LazyString = _l("Business order")
     form_title: LazyString = _l("Application form")
+    #: FAB menu (and menu permission) name; English and stable, the label is ``title``.
+    menu_name: str = ""
+    menu_icon: str = "fa-file-alt"
+    #: Position in the 物业区域管理 menu and among the "new order" buttons (the manual's order).
+    menu_order: int = 50
+    #: Template of the form's header fields, rendered inside the shared order page.
+    form_partial: str = "orders/forms/_area_choice.html"
+    #: Ways of bringing lines in, from ``INTAKE_MODES``.
+    intake: tuple[str, ...] = ()
+    #: Tabs of the lines table: (line target, label).
+    line_targets: tuple[tuple[str, LazyString], ...] = (("house", _l("House lines")),)
+    #: False for a business the manual completes on 保存 (no review): saving applies it at once.
+    needs_review: bool = True
+    #: Whether ``POST /api/v1/order/`` creates drafts of this business.
+    api_enabled: bool = True
     #: Whether the business prints a 开户清册 (account opening list).
     prints_account_list: bool = False
+    #: Labels of the header fields, so every message names a field as the form shows it.
+    field_labels: dict[str, LazyString] = {}
+
+    # ------------------------------------------------ the draft's header fields
+
+    def read_fields(self, source: Any) -> dict[str, Any]:
+        """The business's header fields from a form (``MultiDict``) or a JSON object, as text."""
+        return {}
+
+    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
+                     fields: dict[str, Any]) -> list[Problem]:
+        """Store the header fields on the draft; problems for values that cannot be stored."""
+        return []
+
+    def form_values(self, session: Session, order: Optional[BusinessOrder],
+                    args: Any) -> dict[str, str]:
+        """The header fields' values shown when the form opens (``args``: the page's query)."""
+        return {}
+
+    def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
+                     ) -> dict[str, Any]:
+        """Whatever else the business's partials need (choices, areas…)."""
+        return {}
+
+    def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
+        """(label, value) pairs of the order's area for the order's summary."""
+        return []
+
+    def extra_tables(self, session: Session, order: BusinessOrder) -> list[ExtraTable]:
+        """Tables the order page, the review and the application form show below the lines."""
+        return []
+
+    def lines_summary(self, session: Session, order: BusinessOrder) -> str:
+        """One line above the order's lines (e.g. houses, floor area and amount due)."""
+        return ""
+
+    def lines_warning(self, session: Session, order: BusinessOrder) -> str:
+        """What is wrong with the lines now, shown beside the summary (e.g. unpriced houses)."""
+        return ""
+
+    def deposit_point(self, order: BusinessOrder) -> Optional[Any]:
+        """The order's 交存时点, for businesses that have one."""
+        return None
+
+    # ------------------------------------------------ change lines
+
+    #: Targets whose change lines are checked against the register before submit and approval.
+    snapshot_targets: tuple[str, ...] = ()
+
+    def current_snapshots(self, session: Session, target: str, ids: Sequence[int]
+                          ) -> dict[int, dict[str, Any]]:
+        """The register's rows ``ids`` of ``target`` as the snapshots the lines hold."""
+        return {}
+
+    def pick(self, session: Session, user: Any, order: BusinessOrder, ids: list[int]) -> int:
+        """Stage the existing rows ``ids`` (checked to be the user's) as change lines."""
+        raise InvalidTransition(_l("This business does not take rows from the register."))
+
+    def modify(self, session: Session, user: Any, order: BusinessOrder,
+               seqs: Optional[list[int]], values: dict[str, Any]) -> int:
+        """Set ``values`` on the ``after`` of the lines ``seqs`` (all when None); problems refuse."""
+        raise InvalidTransition(_l("This business has no lines to modify."))
+
+    def line_name(self, target: str, snapshot: dict[str, Any]) -> str:
+        """How a message names the row of a line (e.g. the building's name)."""
+        return str(snapshot.get("name") or snapshot.get("code") or TARGET_LABELS.get(target, target))
 
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         """Every reason the order cannot be submitted or approved now (empty: it can)."""
@@ -135,28 +244,56 @@ _HANDLERS: dict[str, OrderHandler] = {}
 
 
 def register_handler(handler: OrderHandler) -> OrderHandler:
-    """Make ``handler`` serve its order type (one handler per type)."""
-    if not handler.type or not handler.code:
-        raise ValueError("an order handler needs a type and a number code")
+    """Make ``handler`` serve its order type (one handler per type, one type per slug)."""
+    if not handler.type or not handler.code or not handler.slug:
+        raise ValueError("an order handler needs a type, a number code and a slug")
+    if len(handler.type) > 20:
+        raise ValueError(f"order type {handler.type!r} is longer than 20 characters")
+    unknown = set(handler.intake) - set(INTAKE_MODES)
+    if unknown:
+        raise ValueError(f"unknown intake modes {sorted(unknown)}")
+    for other in _HANDLERS.values():
+        if other.type != handler.type and other.slug == handler.slug:
+            raise ValueError(f"slug {handler.slug!r} is taken by {other.type}")
     _HANDLERS[handler.type] = handler
     return handler
 
 
-def handler_for(order_type: str) -> OrderHandler:
+def unregister_handler(order_type: str) -> None:
+    """Take a handler out of the registry (tests that register a business of their own)."""
+    _HANDLERS.pop(order_type, None)
+
+
+def _discover() -> None:
     from app.services.orders import types  # noqa: F401 - importing registers the handlers
 
+
+def handler_for(order_type: str) -> OrderHandler:
+    _discover()
     try:
         return _HANDLERS[order_type]
     except KeyError:
         raise LookupError(f"no handler for order type {order_type!r}") from None
 
 
+def handler_by_slug(slug: str) -> Optional[OrderHandler]:
+    _discover()
+    return next((h for h in _HANDLERS.values() if h.slug == slug), None)
+
+
+def handlers() -> list[OrderHandler]:
+    """Every registered business, in the manual's (menu) order."""
+    _discover()
+    return sorted(_HANDLERS.values(), key=lambda h: (h.menu_order, h.type))
+
+
 class GenericHandler(OrderHandler):
-    """Shows (never applies) an order of a business whose handler does not exist yet."""
+    """Shows (never applies) an order of a business whose handler no longer exists."""
 
     def __init__(self, order_type: str) -> None:
         self.type = order_type
         self.title = order_type
+        self.line_targets = tuple(TARGET_LABELS.items())
 
 
 def display_handler(order_type: str) -> OrderHandler:
@@ -168,6 +305,4 @@ def display_handler(order_type: str) -> OrderHandler:
 
 
 def registered_types() -> list[str]:
-    from app.services.orders import types  # noqa: F401
-
-    return list(_HANDLERS)
+    return [h.type for h in handlers()]

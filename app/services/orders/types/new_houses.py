@@ -18,16 +18,17 @@ from sqlalchemy.orm import Session, object_session
 
 from app.documents.print_models import SummaryTable
 from app.domain.money import quantize_money
-from app.domain.validators import validate_id_number, validate_person_name, validate_phone
 from app.errors import Problem
 from app.models.codes import KIND_HOUSE_USE, KIND_STRUCTURE
 from app.models.order import BusinessOrder, OrderLine
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
 from app.services.accounts import check_new_houses, open_houses
 from app.services.audit import record
-from app.services.orders import staging
+from app.services.orders import fields, staging
+from app.services.orders.fields import agent_problems
 from app.services.orders.states import LOCKING, today_local
-from app.services.orders.types.base import FormContent, LineRow, LinesTable, OrderHandler
+from app.services.orders.types.base import (TEMPLATE_IMPORT, TRADE_FETCH, FormContent, LineRow,
+                                            LinesTable, OrderHandler)
 from app.services.outbox import enqueue_deposit_pushes
 from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
@@ -48,23 +49,6 @@ DECIMAL_KEYS = frozenset({"building_area", "inner_area", "price"})
 SOURCE_LABELS = {SOURCE_TRADE: _l("Trading system"), SOURCE_EXCEL: _l("Excel import")}
 #: Houses loaded at a time to queue their pushes (keeps the IN list well under driver limits).
 PUSH_CHUNK = 500
-
-
-def agent_problems(order: BusinessOrder, required: bool) -> list[Problem]:
-    """The agent (经办人): name, phone and ID number; all required for submission."""
-    problems: list[Problem] = []
-    fields = (("agent_name", order.agent_name, validate_person_name),
-              ("agent_phone", order.agent_phone, validate_phone))
-    for name, value, check in fields:
-        if value or required:
-            message = check(value)
-            if message:
-                problems.append(Problem(name, message))
-    if order.agent_id_no or required:
-        message = validate_id_number(order.agent_id_type or "01", order.agent_id_no)
-        if message:
-            problems.append(Problem("agent_id_no", message))
-    return problems
 
 
 def deposit_point(order: BusinessOrder) -> Optional[dt.date]:
@@ -103,6 +87,49 @@ class NewHousesHandler(OrderHandler):
 
     prints_account_list = True
     require_deposit_point = False
+    intake = (TRADE_FETCH, TEMPLATE_IMPORT)
+    line_targets = ((staging.HOUSE, _l("House lines")), (staging.BUILDING, _l("New buildings")))
+    field_labels = dict(fields.LABELS)
+
+    # ------------------------------------------------ header fields
+
+    def read_fields(self, source: Any) -> dict[str, Any]:
+        return {"deposit_time_point": fields.text(source.get("deposit_time_point"))}
+
+    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
+                     values: dict[str, Any]) -> list[Problem]:
+        return fields.date_field(order, "deposit_time_point", values.get("deposit_time_point"))
+
+    def form_values(self, session: Session, order: Optional[BusinessOrder], args: Any
+                    ) -> dict[str, str]:
+        point = (order.payload or {}).get("deposit_time_point") if order is not None else None
+        return {"deposit_time_point": point or ""}
+
+    def deposit_point(self, order: BusinessOrder) -> Optional[dt.date]:
+        return deposit_point(order)
+
+    def _line_totals(self, session: Session, order: BusinessOrder
+                     ) -> tuple[int, Decimal, Decimal, int]:
+        prices = Pricer(session, order)
+        count, unpriced, area, due = 0, 0, Decimal(0), Decimal(0)
+        for _seq, data in staging.staged(session, order.id, staging.HOUSE):
+            count += 1
+            area += Decimal(data["building_area"])
+            amount = prices.amount(data)
+            if amount is None:
+                unpriced += 1
+            else:
+                due += amount
+        return count, area, due, unpriced
+
+    def lines_summary(self, session: Session, order: BusinessOrder) -> str:
+        count, area, due, _unpriced = self._line_totals(session, order)
+        return _("%(n)s houses, %(area)s m², amount due %(due)s yuan", n=count,
+                 area=f"{area:,.2f}", due=f"{due:,.2f}")
+
+    def lines_warning(self, session: Session, order: BusinessOrder) -> str:
+        unpriced = self._line_totals(session, order)[3]
+        return _("%(n)s without a deposit standard", n=unpriced) if unpriced else ""
 
     # ------------------------------------------------ hooks for the two businesses
 

@@ -1,0 +1,109 @@
+"""Header fields several businesses share: the chosen property area and the 交存时点.
+
+Handlers read their fields from a form (flat names such as ``area_id``) or from a JSON object
+(the same names), check them and store them on the draft with these helpers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.validators import validate_id_number, validate_person_name, validate_phone
+from app.errors import Problem
+from app.models.codes import KIND_DISTRICT
+from app.models.order import BusinessOrder
+from app.models.property import PropertyArea
+from app.security.tenant import Scope
+from app.services.reference import code_map
+
+LABELS = {"area_id": _l("Property area"), "deposit_time_point": _l("Deposit time point"),
+          "reason": _l("Reason"), "agent_name": _l("Agent name"), "agent_phone": _l("Agent phone"),
+          "agent_id_no": _l("Agent ID number"), "agent_id_type": _l("Agent ID type")}
+
+
+def text(value: Any) -> Optional[str]:
+    value = "" if value is None else str(value).strip()
+    return value or None
+
+
+def read_id(source: Mapping[str, Any], name: str) -> Optional[int]:
+    """A positive integer id from a form or JSON value; anything else is None."""
+    value = source.get(name)
+    try:
+        number = int(str(value).strip()) if value not in (None, "") else 0
+    except ValueError:
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def choose_area(session: Session, user: Any, order: BusinessOrder, area_id: Optional[int], *,
+                has_lines: bool) -> list[Problem]:
+    """Set the order's area to one of the user's active areas; it cannot move once lines exist."""
+    area = session.get(PropertyArea, area_id) if area_id else None
+    if area_id and (area is None or not area.active or not Scope.for_user(user).allows(area)):
+        return [Problem("area_id", _l("Choose one of your property areas."))]
+    if order.area_id and area is not None and area.id != order.area_id and has_lines:
+        return [Problem("area_id", _l("Remove the lines first to choose another property area."))]
+    order.area_id = area.id if area is not None else None
+    return []
+
+
+def required_area(session: Session, order: BusinessOrder, required: bool) -> list[Problem]:
+    """The chosen area on submit: it must exist, be the organisation's and be active."""
+    area = session.get(PropertyArea, order.area_id) if order.area_id else None
+    if area is None:
+        return [Problem("area_id", _l("Choose the property area."))] if required else []
+    if area.org_id != order.org_id or not area.active:
+        return [Problem("area_id", _l("Choose one of your active property areas."))]
+    return []
+
+
+def area_choices(session: Session, user: Any) -> list[PropertyArea]:
+    """The active areas the user may use in an order."""
+    query = Scope.for_user(user).apply(select(PropertyArea), PropertyArea)
+    return list(session.scalars(query.where(PropertyArea.active.is_(True))
+                                .order_by(PropertyArea.name)))
+
+
+def area_rows(session: Session, area: Optional[PropertyArea]) -> list[tuple[str, str]]:
+    """(label, value) of an existing area for an order's summary."""
+    if area is None:
+        return []
+    districts = code_map(session, KIND_DISTRICT)
+    return [(str(_l("Property area")), area.name), (str(_l("Area code")), area.code),
+            (str(_l("District")), districts.get(area.district_code, area.district_code)),
+            (str(_l("Address")), area.address)]
+
+
+def date_field(order: BusinessOrder, name: str, value: Optional[str]) -> list[Problem]:
+    """Store an ISO date of the payload, or say how to write one."""
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return [Problem(name, _l("Enter a date such as 2026-01-31."))]
+    payload = dict(order.payload or {})
+    payload[name] = value or None
+    order.payload = payload
+    return []
+
+
+def agent_problems(order: BusinessOrder, required: bool) -> list[Problem]:
+    """The agent (经办人): name, phone and ID number; all required for submission."""
+    problems: list[Problem] = []
+    fields = (("agent_name", order.agent_name, validate_person_name),
+              ("agent_phone", order.agent_phone, validate_phone))
+    for name, value, check in fields:
+        if value or required:
+            message = check(value)
+            if message:
+                problems.append(Problem(name, message))
+    if order.agent_id_no or required:
+        message = validate_id_number(order.agent_id_type or "01", order.agent_id_no)
+        if message:
+            problems.append(Problem("agent_id_no", message))
+    return problems
