@@ -69,6 +69,8 @@ class Building(OrgOwned, Timestamped, Model):
     structure_code: Mapped[Optional[str]] = mapped_column(String(30))
     built_ym: Mapped[Optional[str]] = mapped_column(String(7))  # 建成年月 YYYY-MM
     floors: Mapped[Optional[int]] = mapped_column(Integer)
+    #: 单元数 (number of stair units), declared by the developer.
+    unit_count: Mapped[Optional[int]] = mapped_column(Integer)
     address: Mapped[Optional[str]] = mapped_column(String(200))
     trade_building_code: Mapped[Optional[str]] = mapped_column(String(60), index=True)
 

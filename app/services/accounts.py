@@ -68,6 +68,13 @@ def area_code(area: PropertyArea) -> str:
     return f"{area.district_code}{area.id:05d}"
 
 
+def _highest_sequence(session: Session, column: object, prefix: str, width: int) -> int:
+    """The highest sequence number issued after ``prefix`` in ``column`` (0 when none)."""
+    highest = session.scalar(select(func.max(func.substr(column, len(prefix) + 1, width)))
+                             .where(column.like(f"{prefix}%")))  # type: ignore[attr-defined]
+    return int(highest) if highest and str(highest).isdigit() else 0
+
+
 def existing_locations(session: Session, area_id: int) -> set[tuple[str, str, int, str]]:
     rows = session.execute(
         select(Building.name, House.unit, House.floor, House.room)
@@ -117,13 +124,14 @@ def _buildings_by_name(session: Session, area: PropertyArea,
                        specs: Iterable[BuildingInput]) -> dict[str, Building]:
     """The area's buildings, creating the missing ones of ``specs``."""
     by_name = {b.name: b for b in session.scalars(select(Building).where(Building.area_id == area.id))}
-    count = session.scalar(select(func.count(Building.id)).where(Building.area_id == area.id)) or 0
+    prefix = area.code
+    count = _highest_sequence(session, Building.code, prefix, 3)
     for spec in specs:
         if spec.name in by_name:
             continue
         count += 1
         building = Building(org_id=area.org_id, area_id=area.id, name=spec.name,
-                            code=f"{area_code(area)}{count:03d}", structure_code=spec.structure_code,
+                            code=f"{prefix}{count:03d}", structure_code=spec.structure_code,
                             built_ym=spec.built_ym, floors=spec.floors, address=spec.address,
                             trade_building_code=spec.trade_building_code)
         session.add(building)
@@ -150,7 +158,9 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
             raise ValidationFailed(_l("%(n)d houses cannot be opened.", n=len(problems)), problems)
     sources = [source] * len(houses) if isinstance(source, str) else list(source)
     by_name = _buildings_by_name(session, area, buildings)
-    seq = session.scalar(select(func.count(House.id)).where(House.area_id == area.id)) or 0
+    # Numbers continue after the highest issued, not the count: a building moved to another
+    # area (楼幢变更) takes its houses and their numbers along.
+    seq = _highest_sequence(session, House.code, f"{area.district_code}{area.id:05d}", 6)
     now = utcnow()
     standards: dict[tuple, DepositStandard] = {}
     rows = []

@@ -61,7 +61,7 @@ def _values(handler: OrderHandler, order: Optional[BusinessOrder]) -> dict[str, 
         values = {"agent_name": order.agent_name or "", "agent_phone": order.agent_phone or "",
                   "agent_id_type": order.agent_id_type or "01",
                   "agent_id_no": order.agent_id_no or "", "reason": order.reason or ""}
-    values.update(handler.form_values(db.session, order, request.args))
+    values.update(handler.form_values(db.session, current_user(), order, request.args))
     return values
 
 

@@ -69,6 +69,11 @@ def area_choices(session: Session, user: Any) -> list[PropertyArea]:
                                 .order_by(PropertyArea.name)))
 
 
+def area_pairs(session: Session, user: Any) -> list[tuple[int, str]]:
+    """(id, "name（code）") of the user's active areas, for the area drop-down."""
+    return [(a.id, f"{a.name}（{a.code}）") for a in area_choices(session, user)]
+
+
 def area_rows(session: Session, area: Optional[PropertyArea]) -> list[tuple[str, str]]:
     """(label, value) of an existing area for an order's summary."""
     if area is None:

@@ -393,15 +393,10 @@ def lock_houses(session: Session, order: BusinessOrder, house_ids: list[int]) ->
     """Lock ``house_ids`` for ``order``; refuse, naming them, houses another order holds."""
     if not house_ids:
         return
-    taken = session.execute(
-        select(House.code, BusinessOrder.number)
-        .join(BusinessOrder, BusinessOrder.id == House.locked_by_order_id)
-        .where(House.id.in_(house_ids), House.locked_by_order_id != order.id)
-    ).all()
+    taken = houses_held_elsewhere(session, order, house_ids)
     if taken:
         raise ValidationFailed(
-            _l("%(n)d houses are held by other unfinished orders.", n=len(taken)),
-            [Problem(code, _l("Held by order %(number)s.", number=number)) for code, number in taken])
+            _l("%(n)d houses are held by other unfinished orders.", n=len(taken)), taken)
     result = session.execute(
         update(House).where(House.id.in_(house_ids),
                             (House.locked_by_order_id.is_(None))
@@ -418,12 +413,19 @@ def release_houses(session: Session, order: BusinessOrder) -> None:
 
 def houses_held_elsewhere(session: Session, order: BusinessOrder, house_ids: list[int]
                           ) -> list[Problem]:
-    """Problems for houses another order holds, for the check when a draft is saved."""
-    if not house_ids:
-        return []
-    rows = session.execute(
-        select(House.code, BusinessOrder.number)
-        .join(BusinessOrder, BusinessOrder.id == House.locked_by_order_id)
-        .where(House.id.in_(house_ids), House.locked_by_order_id != order.id)
-    ).all()
-    return [Problem(code, _l("Held by order %(number)s.", number=number)) for code, number in rows]
+    """Problems naming the houses another unfinished order holds, and that order's number.
+
+    Used when lines are picked and whenever a draft is saved (so nobody prepares work in vain),
+    and again when the houses are locked on submit.
+    """
+    problems: list[Problem] = []
+    ids = sorted(set(house_ids))
+    for start in range(0, len(ids), 900):  # under every driver's bound-parameter limit
+        rows = session.execute(
+            select(House.code, BusinessOrder.number)
+            .join(BusinessOrder, BusinessOrder.id == House.locked_by_order_id)
+            .where(House.id.in_(ids[start:start + 900]),
+                   House.locked_by_order_id != (order.id or 0)))
+        problems += [Problem(code, _l("Held by order %(number)s.", number=number))
+                     for code, number in rows]
+    return problems

@@ -74,9 +74,9 @@ class AreaCollectHandler(NewHousesHandler):
         order.payload = payload
         return super().apply_fields(session, user, order, values)
 
-    def form_values(self, session: Session, order: Optional[BusinessOrder], args: Any
+    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder], args: Any
                     ) -> dict[str, str]:
-        values = super().form_values(session, order, args)
+        values = super().form_values(session, user, order, args)
         if order is not None:
             values.update({f"area.{k}": str(v or "") for k, v in area_data(order).items()})
         return values
@@ -112,18 +112,9 @@ class AreaCollectHandler(NewHousesHandler):
         return None
 
     def target_area(self, session: Session, order: BusinessOrder, user: Any) -> PropertyArea:
-        data = area_data(order)
-        area = PropertyArea(
-            org_id=order.org_id, code="pending", name=data["name"].strip(),
-            district_code=data["district_code"], address=data["address"].strip(),
-            project_name=data.get("project_name") or None,
-            presale_permit_no=data.get("presale_permit_no") or None,
-            land_use_cert_no=data.get("land_use_cert_no") or None,
-            planned_households=int(data["planned_households"]) if data.get("planned_households") else None,
-            total_building_area=Decimal(data["total_building_area"]) if data.get("total_building_area") else None,
-            contact=data.get("contact") or None, contact_phone=data.get("contact_phone") or None,
-            trade_project_ids=",".join((order.payload or {}).get("trade_project_ids") or []) or None,
-        )
+        area = PropertyArea(org_id=order.org_id, code="pending", **area_columns(area_data(order)),
+                            trade_project_ids=",".join(
+                                (order.payload or {}).get("trade_project_ids") or []) or None)
         session.add(area)
         session.flush()
         area.code = area_code(area)
@@ -131,9 +122,31 @@ class AreaCollectHandler(NewHousesHandler):
         return area
 
 
+def area_columns(data: dict[str, Any]) -> dict[str, Any]:
+    """The area's columns from its fields as the form holds them (text)."""
+    def text(key: str) -> Optional[str]:
+        return str(data.get(key) or "").strip() or None
+
+    return {"name": text("name"), "district_code": text("district_code"),
+            "address": text("address"), "project_name": text("project_name"),
+            "presale_permit_no": text("presale_permit_no"),
+            "land_use_cert_no": text("land_use_cert_no"),
+            "planned_households": int(data["planned_households"]) if text("planned_households") else None,
+            "total_building_area": Decimal(str(data["total_building_area"])) if text("total_building_area") else None,
+            "contact": text("contact"), "contact_phone": text("contact_phone")}
+
+
 def area_problems(session: Session, order: BusinessOrder, required: bool) -> list[Problem]:
     """The new area's fields: required ones on submit, formats always, the name unique."""
-    data = area_data(order)
+    return area_field_problems(session, order.org_id, area_data(order), required,
+                               other_than_order=order.id)
+
+
+def area_field_problems(session: Session, org_id: int, data: dict[str, Any], required: bool, *,
+                        other_than_area: Optional[int] = None,
+                        other_than_order: Optional[int] = None) -> list[Problem]:
+    """An area's fields: required ones (when ``required``), formats, and the name unique among
+    the organisation's areas and the areas its unfinished collections create."""
     problems: list[Problem] = []
     for key, (label, length, needed) in AREA_FIELDS.items():
         value = str(data.get(key) or "").strip()
@@ -153,14 +166,15 @@ def area_problems(session: Session, order: BusinessOrder, required: bool) -> lis
     problems += _number_problems(data)
     name = str(data.get("name") or "").strip()
     if name:
-        exists = session.scalar(select(PropertyArea.id).where(PropertyArea.org_id == order.org_id,
-                                                              PropertyArea.name == name))
+        exists = session.scalar(select(PropertyArea.id).where(
+            PropertyArea.org_id == org_id, PropertyArea.name == name,
+            PropertyArea.id != (other_than_area or 0)))
         if exists:
             problems.append(Problem("area.name", _l("Your organisation already has a property area "
                                                     "named %(name)s.", name=name)))
         others = session.execute(select(BusinessOrder.number, BusinessOrder.payload).where(
-            BusinessOrder.org_id == order.org_id, BusinessOrder.type == AREA_COLLECT,
-            BusinessOrder.id != order.id, BusinessOrder.status.in_(LOCKING)))
+            BusinessOrder.org_id == org_id, BusinessOrder.type == AREA_COLLECT,
+            BusinessOrder.id != (other_than_order or 0), BusinessOrder.status.in_(LOCKING)))
         for number, payload in others:
             if str(((payload or {}).get("area") or {}).get("name") or "").strip() == name:
                 problems.append(Problem("area.name", _l(

@@ -138,7 +138,7 @@ class OrderHandler:
         """Store the header fields on the draft; problems for values that cannot be stored."""
         return []
 
-    def form_values(self, session: Session, order: Optional[BusinessOrder],
+    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder],
                     args: Any) -> dict[str, str]:
         """The header fields' values shown when the form opens (``args``: the page's query)."""
         return {}

@@ -35,15 +35,15 @@ class HouseSupplementHandler(NewHousesHandler):
                                       has_lines=bool(staging.count_lines(session, order.id)))
         return problems + super().apply_fields(session, user, order, values)
 
-    def form_values(self, session: Session, order: Optional[BusinessOrder], args: Any
+    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder], args: Any
                     ) -> dict[str, str]:
-        values = super().form_values(session, order, args)
+        values = super().form_values(session, user, order, args)
         values["area_id"] = str(order.area_id or "") if order is not None else ""
         return values
 
     def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
                      ) -> dict[str, Any]:
-        return {"areas": fields.area_choices(session, user)}
+        return {"area_choices": fields.area_pairs(session, user)}
 
     def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
         return fields.area_rows(session, order.area)

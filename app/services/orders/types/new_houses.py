@@ -100,7 +100,7 @@ class NewHousesHandler(OrderHandler):
                      values: dict[str, Any]) -> list[Problem]:
         return fields.date_field(order, "deposit_time_point", values.get("deposit_time_point"))
 
-    def form_values(self, session: Session, order: Optional[BusinessOrder], args: Any
+    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder], args: Any
                     ) -> dict[str, str]:
         point = (order.payload or {}).get("deposit_time_point") if order is not None else None
         return {"deposit_time_point": point or ""}
