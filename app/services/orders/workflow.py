@@ -135,15 +135,11 @@ def check_may(order: BusinessOrder, action: str, user: Any) -> None:
     sources = EDITABLE if action == "edit" else TRANSITIONS[action].sources
     if order.status not in sources:
         raise _status_error(order)
-    if action in REVIEWED | {"complete"}:
-        raise InvalidTransition(_l("Orders of this business are not %(action)s.",
-                                   action=ACTION_WORDS.get(action, action)))
+    if action in REVIEWED:
+        raise InvalidTransition(_l("Orders of this business need no review: saving completes them."))
+    if action == "complete":
+        raise InvalidTransition(_l("Orders of this business are reviewed by the fund office."))
     raise PermissionDenied()
-
-
-ACTION_WORDS = {"submit": _l("submitted for review"), "accept": _l("reviewed"),
-                "approve": _l("reviewed"), "reject": _l("reviewed"),
-                "complete": _l("completed without review")}
 
 
 def _status_error(order: BusinessOrder) -> InvalidTransition:
