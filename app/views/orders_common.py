@@ -86,7 +86,8 @@ def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any
     return {
         "order": order, "handler": handler, "type_label": type_label(order.type),
         "status_label": workflow.status_label(order.status),
-        "area_rows": handler.summary_rows(db.session, order), "deposit_point": point.isoformat() if point else "",
+        "area_rows": handler.summary_rows(db.session, order),
+        "deposit_point": (point.isoformat() if point else "") if handler.has_deposit_point else None,
         "agent_id_type": id_types.get(order.agent_id_type or "", order.agent_id_type or ""),
         "lines_target": target, "lines_page": page, "lines_table": table,
         "lines_tabs": [(t, str(label), staging.count_lines(db.session, order.id, t))

@@ -124,6 +124,8 @@ class OrderHandler:
     api_enabled: bool = True
     #: Whether the business prints a 开户清册 (account opening list).
     prints_account_list: bool = False
+    #: Whether the order has a 交存时点 (shown in its summary, even while empty).
+    has_deposit_point: bool = False
     #: Labels of the header fields, so every message names a field as the form shows it.
     field_labels: dict[str, LazyString] = {}
 

@@ -86,6 +86,7 @@ class NewHousesHandler(OrderHandler):
     """
 
     prints_account_list = True
+    has_deposit_point = True
     require_deposit_point = False
     intake = (TRADE_FETCH, TEMPLATE_IMPORT)
     line_targets = ((staging.HOUSE, _l("House lines")), (staging.BUILDING, _l("New buildings")))
