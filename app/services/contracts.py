@@ -30,6 +30,7 @@ from app.models.property import HOUSE_OPEN, House, Owner, PropertyArea
 from app.services.audit import record
 from app.services.outbox import enqueue_deposit_push
 from app.services.payments.notices import house_location
+from app.services.unit_of_work import transaction
 
 MAX_ROWS = 2000
 _CONTRACT_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}\Z", re.ASCII)
@@ -232,6 +233,7 @@ def match_rows(session: Session, area: PropertyArea, rows: Sequence[ContractRow]
     return outcomes
 
 
+@transaction
 def bind_contracts(session: Session, area: PropertyArea, rows: Sequence[ContractRow],
                    client: TradingClient, *, agent: Agent, user_id: Optional[int]) -> BindResult:
     """Submit: match again, bind every matched house to its contract, push their deposit status."""
@@ -258,20 +260,15 @@ def bind_contracts(session: Session, area: PropertyArea, rows: Sequence[Contract
                                   id_type=outcome.id_type, id_no=outcome.id_no)]
         outcome.bound = True
         result.bound.append(outcome)
-    try:
-        session.flush()
-        for outcome in result.bound:
-            house = houses[outcome.house_id]
-            if house.trade_house_code:
-                enqueue_deposit_push(session, house, reason="contract_bound")
-        record(session, "contract.bind", "PropertyArea", area.id, user_id=user_id, org_id=area.org_id,
-               detail={"agent": {"name": agent.name, "phone": agent.phone, "id_type": agent.id_type,
-                                 "id_no": agent.id_no},
-                       "bound": changes, "not_matched": len(result.not_matched)})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.flush()
+    for outcome in result.bound:
+        house = houses[outcome.house_id]
+        if house.trade_house_code:
+            enqueue_deposit_push(session, house, reason="contract_bound")
+    record(session, "contract.bind", "PropertyArea", area.id, user_id=user_id, org_id=area.org_id,
+           detail={"agent": {"name": agent.name, "phone": agent.phone, "id_type": agent.id_type,
+                             "id_no": agent.id_no},
+                   "bound": changes, "not_matched": len(result.not_matched)})
     return result
 
 

@@ -16,6 +16,7 @@ from app.domain.validators import (ID_TYPES, normalise_id_number, normalise_phon
 from app.errors import InvalidTransition, Problem, ValidationFailed
 from app.models.property import HOUSE_OPEN, House, Owner
 from app.services.audit import record
+from app.services.unit_of_work import transaction
 
 MAX_OWNERS = 20
 
@@ -74,6 +75,7 @@ def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
     return owners
 
 
+@transaction
 def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, Any]], *,
                    user_id: Optional[int]) -> House:
     """Replace the owners of ``house`` with ``items`` (validated first; commits)."""
@@ -87,9 +89,4 @@ def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, 
                           id_no=o.id_no, phone=o.phone) for i, o in enumerate(owners, start=1)]
     record(session, "house.owners", "House", house.id, user_id=user_id, org_id=house.org_id,
            detail={"before": before, "after": [o.as_dict() for o in owners]})
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return house

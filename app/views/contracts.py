@@ -18,8 +18,9 @@ from app.security.roles import RES_ORDER
 from app.services.contracts import (Agent, ContractRow, bind_contracts, export_contract_rows,
                                     import_contract_rows, match_rows, rows_for_houses)
 from app.views.menus import CATEGORY_PROPERTY
-from app.views.payments import (XLSX_MIMETYPE, area_and_ids, json_body, json_errors, owned_area,
-                                uploaded_file, user_areas, user_id)
+from app.views.errors import json_errors
+from app.views.payments import (XLSX_MIMETYPE, area_and_ids, json_body, owned_area, uploaded_file,
+                                user_areas, user_id)
 
 # After the order businesses (app/views/orders.py, 40): the manual lists 房屋合同号设置 last (§1.3.9).
 REGISTER_ORDER = 42
@@ -86,7 +87,6 @@ class ContractSettingView(BaseView):
         area = owned_area(body.get("area_id"))
         with TradingClient.from_config(current_app.config) as client:
             outcomes = match_rows(db.session, area, _rows(body), client)
-        db.session.rollback()
         return jsonify({"rows": [o.as_dict() for o in outcomes]})
 
     @expose("/submit", methods=["POST"])
