@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.documents.excel.columns import Column, ColumnType
 from app.documents.excel.export import export_rows
 from app.documents.excel.reader import ImportResult, read_sheet
-from app.domain.validators import (ID_TYPE_RESIDENT_ID, ID_TYPES, normalise_id_number,
-                                   normalise_phone, normalise_text, validate_id_number,
-                                   validate_person_name, validate_phone)
+from app.domain.validators import (ID_TYPE_RESIDENT_ID, ID_TYPES, agent_problems,
+                                   normalise_id_number, normalise_phone, normalise_text,
+                                   person_problems)
 from app.errors import Problem, ValidationFailed
 from app.integrations.trading import MatchItem, TradingClient
 from app.models.base import utcnow
@@ -83,10 +83,7 @@ class Agent:
                    id_no=normalise_id_number(data.get("id_no")))
 
     def problems(self) -> list[Problem]:
-        checks = [("agent_name", validate_person_name(self.name)),
-                  ("agent_phone", validate_phone(self.phone)),
-                  ("agent_id_no", validate_id_number(self.id_type, self.id_no))]
-        return [Problem(f, m) for f, m in checks if m is not None]
+        return agent_problems(self.name, self.phone, self.id_type, self.id_no)
 
 
 @dataclass
@@ -180,11 +177,10 @@ def validate_rows(session: Session, area: PropertyArea, rows: Sequence[ContractR
 
 
 def _row_checks(row: ContractRow) -> list[tuple[str, Any]]:
-    checks: list[tuple[str, Any]] = [(_("Owner name"), validate_person_name(row.owner_name))]
-    if row.id_type not in ID_TYPES:
-        checks.append((_("ID type"), _l("Choose the ID type.")))
-    else:
-        checks.append((_("ID number"), validate_id_number(row.id_type, row.id_no)))
+    labels = {"name": _("Owner name"), "id_type": _("ID type"), "id_no": _("ID number")}
+    checks: list[tuple[str, Any]] = [
+        (labels[part], message)
+        for part, message in person_problems(row.owner_name, None, row.id_type, row.id_no)]
     if not row.contract_no:
         checks.append((_("Contract number"), _l("The contract number is required.")))
     elif not _CONTRACT_RE.match(row.contract_no):

@@ -11,8 +11,8 @@ from typing import Any, Iterable, Mapping, Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from app.domain.validators import (ID_TYPES, normalise_id_number, normalise_phone, normalise_text,
-                                   validate_id_number, validate_person_name, validate_phone)
+from app.domain.validators import (normalise_id_number, normalise_phone, normalise_text,
+                                   person_problems)
 from app.errors import InvalidTransition, Problem, ValidationFailed
 from app.models.property import HOUSE_OPEN, House, Owner
 from app.services.audit import record
@@ -54,16 +54,8 @@ def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
         id_type = normalise_text(item.get("id_type"))
         id_no = normalise_id_number(item.get("id_no"))
         phone = normalise_phone(item.get("phone"))
-        checks = [("name", validate_person_name(name)),
-                  ("id_type", None if id_type in ID_TYPES else _l("Choose the ID type.")),
-                  ("phone", validate_phone(phone))]
-        if id_type in ID_TYPES:
-            checks.append(("id_no", validate_id_number(id_type, id_no)))
-        elif not id_no:
-            checks.append(("id_no", _l("ID number is required.")))
-        for field, message in checks:
-            if message is not None:
-                problems.append(Problem(field, message, row=row, value=item.get(field) or None))
+        for field, message in person_problems(name, phone, id_type, id_no):
+            problems.append(Problem(field, message, row=row, value=item.get(field) or None))
         key = (id_type, id_no)
         if id_no and key in seen:
             problems.append(Problem("id_no", _l("The same person is listed twice (row %(other)d).",

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from app.documents.excel import export_rows
 from app.domain.ids import row_id
+from app.domain.localtime import local_today
 from app.extensions import db
 from app.models.codes import CodeItem
 from app.security.tenant import current_user, rel_query
@@ -294,7 +295,7 @@ class ExportMixin:
     def export(self) -> Any:
         rows = (self.export_row(item) for item in self._export_items())
         data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"{self.export_file_name}-{stamp}.xlsx")
 

@@ -1,7 +1,6 @@
 """房屋合同号设置 (§1.3.9) screen and the JSON calls of its script (app/static/js/contracts.js)."""
 from __future__ import annotations
 
-import datetime as dt
 from io import BytesIO
 from typing import Any
 
@@ -10,6 +9,7 @@ from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import local_today
 from app.domain.validators import ID_TYPES
 from app.errors import Problem, ValidationFailed
 from app.extensions import db
@@ -68,7 +68,7 @@ class ContractSettingView(BaseView):
                  "id_type": typed[row["house_id"]].id_type, "id_no": typed[row["house_id"]].id_no,
                  "contract_no": typed[row["house_id"]].contract_no}
                 for row in rows_for_houses(db.session, area, typed.keys())]
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(export_contract_rows(rows)), mimetype=XLSX_MIMETYPE,
                          as_attachment=True, download_name=f"房屋合同号-{area.code}-{stamp}.xlsx")
 

@@ -3,7 +3,6 @@ calls their scripts make. Every area, house and notice id from the browser goes 
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from io import BytesIO
 from typing import Any, Optional
@@ -13,6 +12,7 @@ from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import local_today
 from app.domain.money import to_money
 from app.domain.validators import ID_TYPES
 from app.errors import Problem, ValidationFailed
@@ -183,7 +183,7 @@ class PaymentsView(BaseView):
     def custom_export(self) -> Any:
         area, house_ids = area_and_ids("house_ids", "houses")
         data = export_renew_sheet(db.session, area, house_ids)
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"续筹交款-{area.code}-{stamp}.xlsx")
 

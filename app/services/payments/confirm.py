@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.localtime import local_today
 from app.domain.money import to_money
 from app.domain.numbering import parse_notice_number
 from app.errors import Conflict, InvalidTransition, NotFound, Problem, ValidationFailed
@@ -29,7 +30,6 @@ from app.models.payment import CHANNELS, NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID
 from app.services.audit import record
 from app.services.ledger import book_deposit
 from app.services.outbox import enqueue_deposit_pushes
-from app.services.payments.notices import local_today
 from app.services.unit_of_work import unit_of_work
 
 VIA_TELLER = "teller"

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional, Sequence
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.localtime import local_today
 from app.domain.money import quantize_money
 from app.domain.numbering import notice_number
 from app.errors import Conflict, InvalidTransition, Problem, ValidationFailed
@@ -31,7 +31,6 @@ from app.services.audit import record
 from app.services.ledger import Balance, balances, outstanding
 from app.services.unit_of_work import transaction
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 PAYMENT_TYPES = (PAY_FIRST, PAY_TOPUP, PAY_RENEW, PAY_OTHER)
 PAYMENT_TYPE_LABELS = {
     PAY_FIRST: _l("First deposit"),
@@ -42,11 +41,6 @@ PAYMENT_TYPE_LABELS = {
 MAX_NOTICE_AMOUNT = Decimal("99999999.99")
 MAX_HOUSES = 5000
 _CHUNK = 900
-
-
-def local_today() -> dt.date:
-    """Today in Jiangmen: notice numbers and dates follow the local calendar, not UTC."""
-    return dt.datetime.now(LOCAL_ZONE).date()
 
 
 def allocate_notice_numbers(session: Session, day: dt.date, count: int) -> list[str]:
