@@ -3,7 +3,7 @@
 - Services never read Flask's request globals: the view passes the actor, request facts and
   settings as arguments.
 - Views and APIs never commit or roll back: the service entry point owns its unit of work
-  (app/services/unit_of_work.py).
+  (app/services/unit_of_work.py), the only service code that commits.
 - The start-up steps and the views do not import each other.
 """
 from __future__ import annotations
@@ -30,6 +30,15 @@ SERVICE_ALLOW = {
 }
 VIEW_TRANSACTION_ALLOW = {
     "app/views/orders_form.py", "app/views/orders.py", "app/views/review.py", "app/api/orders.py",
+}
+#: Services that still commit by hand. unit_of_work.py is the helper itself; the order engine is
+#: being rewritten by the lead (who removes it from here); ``outbox.deliver_pending`` commits once
+#: per message by design (one delivery outcome per transaction) and is being reworked for batch
+#: delivery, which should move it onto ``unit_of_work`` and off this list.
+SERVICE_TRANSACTION_ALLOW = {
+    "app/services/unit_of_work.py", "app/services/outbox.py",
+    "app/services/orders/intake.py", "app/services/orders/jobs.py",
+    "app/services/orders/workflow.py", "app/services/orders/drafts.py",
 }
 
 
@@ -82,9 +91,19 @@ def test_views_and_apis_leave_the_transaction_to_services() -> None:
     assert offenders == []
 
 
+def test_only_the_unit_of_work_commits_in_services() -> None:
+    offenders = []
+    for path in _modules("services"):
+        if _rel(path) in SERVICE_TRANSACTION_ALLOW:
+            continue
+        offenders += [f"{_rel(path)}:{line} calls .{name}()"
+                      for line, name in transaction_calls(path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
 def test_allow_lists_name_existing_modules() -> None:
     """A renamed or deleted module must leave the allow-lists, or they would hide nothing."""
-    for rel in [*SERVICE_ALLOW, *VIEW_TRANSACTION_ALLOW]:
+    for rel in [*SERVICE_ALLOW, *VIEW_TRANSACTION_ALLOW, *SERVICE_TRANSACTION_ALLOW]:
         assert (ROOT / rel).is_file(), rel
 
 
