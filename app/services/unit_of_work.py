@@ -60,7 +60,6 @@ def transaction(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-
 def flush_or_roll_back(session: Session | scoped_session) -> None:
     """Flush now (e.g. for a new row's id); a failed flush leaves the transaction unusable, so it is
     rolled back before the error goes on. For screens whose commit FAB's ``datamodel`` owns."""
