@@ -81,24 +81,18 @@ def test_services_take_request_facts_as_arguments() -> None:
     assert offenders == []
 
 
+def _transaction_offenders(folders: tuple[str, ...], allowed: set[str]) -> list[str]:
+    return [f"{_rel(path)}:{line} calls .{name}()"
+            for path in _modules(*folders) if _rel(path) not in allowed
+            for line, name in transaction_calls(path.read_text(encoding="utf-8"))]
+
+
 def test_views_and_apis_leave_the_transaction_to_services() -> None:
-    offenders = []
-    for path in _modules("views", "api"):
-        if _rel(path) in VIEW_TRANSACTION_ALLOW:
-            continue
-        offenders += [f"{_rel(path)}:{line} calls .{name}()"
-                      for line, name in transaction_calls(path.read_text(encoding="utf-8"))]
-    assert offenders == []
+    assert _transaction_offenders(("views", "api"), VIEW_TRANSACTION_ALLOW) == []
 
 
 def test_only_the_unit_of_work_commits_in_services() -> None:
-    offenders = []
-    for path in _modules("services"):
-        if _rel(path) in SERVICE_TRANSACTION_ALLOW:
-            continue
-        offenders += [f"{_rel(path)}:{line} calls .{name}()"
-                      for line, name in transaction_calls(path.read_text(encoding="utf-8"))]
-    assert offenders == []
+    assert _transaction_offenders(("services",), SERVICE_TRANSACTION_ALLOW) == []
 
 
 def test_allow_lists_name_existing_modules() -> None:
