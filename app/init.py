@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from typing import Iterator
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
+from app.discovery import iter_modules
+from app.domain.ids import MAX_ID, fits_integer
 from app.extensions import csrf, db, migrate
-
-
-def iter_modules(package_name: str) -> Iterator[object]:
-    """Import every module of a package, in name order, so new modules register themselves."""
-    package = importlib.import_module(package_name)
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            yield importlib.import_module(f"{package_name}.{info.name}")
 
 
 def init_extensions(app: Flask) -> None:
@@ -60,20 +52,23 @@ def init_error_handlers(app: Flask) -> None:
     register_error_handlers(app)
 
 
-_INT_MAX = 2**31 - 1
-
-
 def _beyond_integer(key: str, value: object) -> bool:
     if isinstance(value, int):
-        return not -_INT_MAX <= value <= _INT_MAX
+        return not fits_integer(value)
     is_id = key in ("pk", "id") or key.endswith("_id")
-    return is_id and isinstance(value, str) and value.isdigit() and int(value) > _INT_MAX
+    return is_id and isinstance(value, str) and value.isdigit() and int(value) > MAX_ID
 
 
 def init_request_guards(app: Flask) -> None:
     """An id beyond INTEGER is simply not found (PostgreSQL would raise instead), on every route,
-    FAB's own included."""
-    from flask import abort
+    FAB's own included; and the audit rows of a request carry its client address."""
+    from flask import abort, request
+
+    from app.services.audit import RequestFacts, attach_request_facts
+
+    @app.before_request
+    def _attach_request_facts() -> None:
+        attach_request_facts(db.session, RequestFacts(ip=request.remote_addr))
 
     @app.url_value_preprocessor
     def _ids_within_integer(endpoint: str | None, values: dict | None) -> None:

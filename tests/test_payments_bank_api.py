@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.api.bank import sign, verify
+from app.domain.localtime import local_today
 from app.models.ledger import LedgerEntry
 from app.models.payment import NOTICE_PAID, Notice
 from app.services.payments import issue_building_notices, reissue_notice
-from app.services.payments.notices import local_today
 
 URL = "/api/v1/bank/confirm"
 SECRET = "test-bank-secret"  # TestConfig.BANK_HMAC_SECRET

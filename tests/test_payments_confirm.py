@@ -13,6 +13,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.localtime import local_today
 from app.errors import DomainError, ValidationFailed
 from app.models.ledger import LedgerEntry
 from app.models.outbox import OutboxMessage
@@ -21,7 +22,6 @@ from app.services.ledger import balances
 from app.services.payments import confirm_payment, issue_building_notices, reissue_notice
 from app.services.payments.confirm import (NoticeAlreadyPaid, NoticeNotFound, NoticeVoid,
                                            SerialAlreadyUsed, confirm)
-from app.services.payments.notices import local_today
 
 TODAY = local_today()
 

@@ -10,11 +10,11 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.localtime import local_today
 from app.models.audit import AuditLog
 from app.models.payment import NOTICE_UNPAID, Notice
 from app.models.property import Owner
 from app.services.payments import confirm_payment, issue_building_notices
-from app.services.payments.notices import local_today
 
 
 @pytest.fixture()

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.localtime import local_today
 from app.models.audit import AuditLog
 from app.models.ledger import LedgerEntry
 from app.models.payment import NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, Notice
 from app.models.property import House, Owner
 from app.services.payments import issue_building_notices
-from app.services.payments.notices import local_today
 
 PAGES = ["/payments/batch/", "/payments/owners/", "/payments/custom/", "/notices/list/",
          "/contracts/", "/bank/"]

@@ -27,6 +27,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.security.roles import RES_BANK
 from app.services.payments.confirm import VIA_API, confirm
+from app.views.errors import problem_response
 
 SIGNATURE_HEADER = "X-Bank-Signature"
 TIMESTAMP_HEADER = "X-Bank-Timestamp"
@@ -127,8 +128,7 @@ class BankApi(BaseApi):
                              data.get("channel"), data.get("paid_on"), data.get("amount"),
                              None, via=VIA_API)
         except DomainError as error:
-            db.session.rollback()
-            return jsonify(error.to_dict()), error.status
+            return problem_response(error)
         notice = result.notice
         return jsonify({"notice_number": notice.number, "status": notice.status,
                         "bank_serial": notice.bank_serial, "amount": f"{notice.total:.2f}",

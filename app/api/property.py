@@ -13,11 +13,11 @@ from flask_appbuilder import AppBuilder, ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.domain.ids import row_id
 from app.models.organisation import Organisation
 from app.models.property import Building, House, PropertyArea
 from app.security.roles import REST_API_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE, RES_ORGANISATION
 from app.security.tenant import tenant_filters
-from app.views.base import valid_id
 
 
 #: Labels shared by the four resources (the same texts as the screens).
@@ -56,7 +56,7 @@ class TenantReadApi(ModelRestApi):
     add_columns = edit_columns = ["name"]
 
     def get_headless(self, pk: Any, **kwargs: Any) -> Response:
-        if valid_id(pk) is None:  # past INTEGER range PostgreSQL would fail instead of "not found"
+        if row_id(pk) is None:  # past INTEGER range PostgreSQL would fail instead of "not found"
             return self.response_404()
         return super().get_headless(pk, **kwargs)
 

@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.integrations.trading import TradingClient, TradingNotConfigured
-from app.services.outbox import (DeliveryReport, deliver_pending, outbox_counts, retry_many,
-                                 retry_parked)
+from app.services.outbox import (DeliveryReport, RetryPolicy, deliver_pending, outbox_counts,
+                                 retry_many, retry_parked)
 
 trade_cli = AppGroup("trade", help="Link to the trading system (房地产交易系统): outbox delivery.")
 
@@ -24,9 +24,10 @@ def deliver_command(limit: int, until_done: bool) -> None:
     except TradingNotConfigured as exc:
         raise click.ClickException(exc.detail) from exc
     total = DeliveryReport()
+    policy = RetryPolicy.from_config(current_app.config)
     with client:
         while True:
-            report = deliver_pending(db.session, client, limit=limit)
+            report = deliver_pending(db.session, client, limit=limit, policy=policy)
             for name in ("delivered", "failed", "parked", "skipped"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.pending = report.pending

@@ -15,7 +15,9 @@ from datetime import date
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import local_today
 from app.domain.numbering import check_char
+from app.errors import Problem
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -134,7 +136,7 @@ def _gb11643_problem(
         return _l("ID number must be 17 digits followed by a digit or X.")
     problem = region_problem(text[:6])
     if problem is None:
-        problem = _birth_date_problem(text[6:14], today or date.today())
+        problem = _birth_date_problem(text[6:14], today or local_today())
     if problem is not None:
         return problem
     if check_char(text[:17]) != text[17]:
@@ -269,3 +271,33 @@ def validate_person_name(name: object) -> LazyString | None:
     if _has_control_char(text):
         return _l("Name contains control characters.")
     return None
+
+
+def person_problems(name: object, phone: object, id_type: str, id_no: object, *,
+                    required: bool = True) -> list[tuple[str, LazyString]]:
+    """Every wrong part of a person (an agent 经办人, an owner) as (part, message) pairs, the part
+    being "name", "phone", "id_type" or "id_no".
+
+    ``phone=None`` leaves the phone out (a contract row has none). When not ``required`` (a
+    draft) blank parts pass and only what was typed is judged.
+    """
+    checks: list[tuple[str, LazyString | None]] = []
+    if name or required:
+        checks.append(("name", validate_person_name(name)))
+    if phone is not None and (phone or required):
+        checks.append(("phone", validate_phone(phone)))
+    if normalise_text(id_type) not in ID_TYPES:
+        checks.append(("id_type", _l("Choose the ID type.")))
+        if required and not normalise_id_number(id_no):
+            checks.append(("id_no", _l("ID number is required.")))
+    elif id_no or required:
+        checks.append(("id_no", validate_id_number(id_type, id_no)))
+    return [(part, message) for part, message in checks if message is not None]
+
+
+def agent_problems(name: object, phone: object, id_type: str, id_no: object, *,
+                   required: bool = True) -> list[Problem]:
+    """The agent (经办人) of an order or a setting: ``person_problems`` on the fields
+    agent_name, agent_phone, agent_id_type and agent_id_no."""
+    return [Problem(f"agent_{part}", message)
+            for part, message in person_problems(name, phone, id_type, id_no, required=required)]

@@ -9,6 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func,
                         select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.base import Money, OrgOwned, utcnow
 from app.models.property import House
@@ -57,10 +58,18 @@ def _refuse_delete(mapper, connection, target) -> None:  # noqa: ANN001 - SQLAlc
     raise LedgerIsAppendOnly("ledger rows are append-only; book a correcting entry instead")
 
 
+def ledger_total() -> ColumnElement[Decimal]:
+    """What ledger rows add up to: the one SQL expression for a balance (0 where there are none).
+
+    Every balance query uses it (``House.balance`` and the aggregates in ``app.services.ledger``).
+    """
+    return func.coalesce(func.sum(LedgerEntry.amount), 0)
+
+
 # A house's balance, derived from its ledger. Deferred so plain house lists do not pay for it;
 # list queries that show money use ``undefer(House.balance)`` or the aggregate helpers in services.ledger.
 House.balance = column_property(
-    select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+    select(ledger_total())
     .where(LedgerEntry.house_id == House.id)
     .correlate_except(LedgerEntry)
     .scalar_subquery(),

@@ -14,6 +14,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
+from app.domain.ids import row_id
 from app.security.roles import INTERNAL_ROLES, role_names
 
 T = TypeVar("T")
@@ -112,11 +113,8 @@ def scoped_select(model: type[T]) -> Any:
 
 def get_owned(session: Session, model: type[T], ident: Any) -> Optional[T]:
     """Load a row by id if the current user may see it, else None (never tell it exists)."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < ident < 2**31:  # beyond INTEGER PostgreSQL raises instead of finding nothing
+    ident = row_id(ident)
+    if ident is None:
         return None
     obj = session.get(model, ident)
     return obj if obj is not None and current_scope().allows(obj) else None

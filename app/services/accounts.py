@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
@@ -84,6 +84,19 @@ def existing_locations(session: Session, area_id: int) -> set[tuple[str, str, in
     return {(name, unit or "", floor, room) for name, unit, floor, room in rows}
 
 
+def building_floors(session: Session, area_id: Optional[int],
+                    proposed: Mapping[str, Optional[int]] | None = None) -> dict[str, Optional[int]]:
+    """Storeys by building name, as the deposit standard is looked up: the area's buildings from
+    the register, plus the ``proposed`` new ones (staged or typed). A building already in the
+    register keeps its registered floors, as ``open_houses`` then uses them."""
+    floors = dict(proposed or {})
+    if area_id:
+        for name, count in session.execute(select(Building.name, Building.floors)
+                                           .where(Building.area_id == area_id)):
+            floors[name] = count
+    return floors
+
+
 def check_new_houses(session: Session, area_id: Optional[int], houses: Sequence[HouseInput],
                      book: StandardBook, buildings: Sequence[BuildingInput],
                      on: Optional[dt.date] = None) -> list[Problem]:
@@ -91,11 +104,7 @@ def check_new_houses(session: Session, area_id: Optional[int], houses: Sequence[
     problems: list[Problem] = []
     taken = existing_locations(session, area_id) if area_id else set()
     seen: dict[tuple, str] = {}
-    floors = {b.name: b.floors for b in buildings}
-    if area_id:
-        for name, count in session.execute(select(Building.name, Building.floors)
-                                           .where(Building.area_id == area_id)):
-            floors.setdefault(name, count)
+    floors = building_floors(session, area_id, {b.name: b.floors for b in buildings})
     for house in houses:
         where = house.origin or "/".join(str(p) for p in house.location())
         loc = house.location()

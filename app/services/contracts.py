@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.documents.excel.columns import Column, ColumnType
 from app.documents.excel.export import export_rows
 from app.documents.excel.reader import ImportResult, read_sheet
-from app.domain.validators import (ID_TYPE_RESIDENT_ID, ID_TYPES, normalise_id_number,
-                                   normalise_phone, normalise_text, validate_id_number,
-                                   validate_person_name, validate_phone)
+from app.domain.validators import (ID_TYPE_RESIDENT_ID, ID_TYPES, agent_problems,
+                                   normalise_id_number, normalise_phone, normalise_text,
+                                   person_problems)
 from app.errors import Problem, ValidationFailed
 from app.integrations.trading import MatchItem, TradingClient
 from app.models.base import utcnow
@@ -30,6 +30,7 @@ from app.models.property import HOUSE_OPEN, House, Owner, PropertyArea
 from app.services.audit import record
 from app.services.outbox import enqueue_deposit_push
 from app.services.payments.notices import house_location
+from app.services.unit_of_work import transaction
 
 MAX_ROWS = 2000
 _CONTRACT_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,59}\Z", re.ASCII)
@@ -82,10 +83,7 @@ class Agent:
                    id_no=normalise_id_number(data.get("id_no")))
 
     def problems(self) -> list[Problem]:
-        checks = [("agent_name", validate_person_name(self.name)),
-                  ("agent_phone", validate_phone(self.phone)),
-                  ("agent_id_no", validate_id_number(self.id_type, self.id_no))]
-        return [Problem(f, m) for f, m in checks if m is not None]
+        return agent_problems(self.name, self.phone, self.id_type, self.id_no)
 
 
 @dataclass
@@ -179,11 +177,10 @@ def validate_rows(session: Session, area: PropertyArea, rows: Sequence[ContractR
 
 
 def _row_checks(row: ContractRow) -> list[tuple[str, Any]]:
-    checks: list[tuple[str, Any]] = [(_("Owner name"), validate_person_name(row.owner_name))]
-    if row.id_type not in ID_TYPES:
-        checks.append((_("ID type"), _l("Choose the ID type.")))
-    else:
-        checks.append((_("ID number"), validate_id_number(row.id_type, row.id_no)))
+    labels = {"name": _("Owner name"), "id_type": _("ID type"), "id_no": _("ID number")}
+    checks: list[tuple[str, Any]] = [
+        (labels[part], message)
+        for part, message in person_problems(row.owner_name, None, row.id_type, row.id_no)]
     if not row.contract_no:
         checks.append((_("Contract number"), _l("The contract number is required.")))
     elif not _CONTRACT_RE.match(row.contract_no):
@@ -232,6 +229,7 @@ def match_rows(session: Session, area: PropertyArea, rows: Sequence[ContractRow]
     return outcomes
 
 
+@transaction
 def bind_contracts(session: Session, area: PropertyArea, rows: Sequence[ContractRow],
                    client: TradingClient, *, agent: Agent, user_id: Optional[int]) -> BindResult:
     """Submit: match again, bind every matched house to its contract, push their deposit status."""
@@ -258,20 +256,15 @@ def bind_contracts(session: Session, area: PropertyArea, rows: Sequence[Contract
                                   id_type=outcome.id_type, id_no=outcome.id_no)]
         outcome.bound = True
         result.bound.append(outcome)
-    try:
-        session.flush()
-        for outcome in result.bound:
-            house = houses[outcome.house_id]
-            if house.trade_house_code:
-                enqueue_deposit_push(session, house, reason="contract_bound")
-        record(session, "contract.bind", "PropertyArea", area.id, user_id=user_id, org_id=area.org_id,
-               detail={"agent": {"name": agent.name, "phone": agent.phone, "id_type": agent.id_type,
-                                 "id_no": agent.id_no},
-                       "bound": changes, "not_matched": len(result.not_matched)})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.flush()
+    for outcome in result.bound:
+        house = houses[outcome.house_id]
+        if house.trade_house_code:
+            enqueue_deposit_push(session, house, reason="contract_bound")
+    record(session, "contract.bind", "PropertyArea", area.id, user_id=user_id, org_id=area.org_id,
+           detail={"agent": {"name": agent.name, "phone": agent.phone, "id_type": agent.id_type,
+                             "id_no": agent.id_no},
+                   "bound": changes, "not_matched": len(result.not_matched)})
     return result
 
 

@@ -19,6 +19,7 @@ from app.security.roles import (ROLE_ADMIN, ROLE_DEV_ADMIN, ROLE_DEV_PAYMENT, RO
 from app.services.accounts import BuildingInput, HouseInput, area_code, open_houses
 from app.services.reference import CODE_TABLES, seed_reference_data
 from app.services.standards import StandardBook
+from app.services.unit_of_work import unit_of_work
 
 ORG_DETAILS = {
     "dev_a": {"legal_rep": "黄志明", "legal_rep_id_no": "44070319780512001X", "contact": "李敏",
@@ -82,11 +83,11 @@ def load_demo(session: Session, sm: Any, password: str) -> list[str]:
         org = session.scalar(select(Organisation).where(Organisation.uscc == dev["uscc"]))
         if org is None:
             details = ORG_DETAILS[dev["key"]]
-            org = Organisation(name=dev["name"], uscc=dev["uscc"], district_code=dev["district_code"],
-                               legal_rep_id_type="01", agreement_accepted_at=dt.datetime(2026, 1, 5),
-                               **details)
-            session.add(org)
-            session.commit()
+            with unit_of_work(session):
+                org = Organisation(name=dev["name"], uscc=dev["uscc"],
+                                   district_code=dev["district_code"], legal_rep_id_type="01",
+                                   agreement_accepted_at=dt.datetime(2026, 1, 5), **details)
+                session.add(org)
             report.append(f"organisation {org.name}")
         orgs[dev["key"]] = org
 
@@ -96,12 +97,13 @@ def load_demo(session: Session, sm: Any, password: str) -> list[str]:
         roles = [sm.find_role(name) for name in role_names]
         if None in roles:
             raise RuntimeError("roles missing: run `flask security sync` first")
-        user = sm.add_user(username, first, last, f"{username}@demo.jiangmen.invalid", roles,
-                           password=password)
-        if org_key:
-            user.org_id = orgs[org_key].id
-            user.phone = ORG_DETAILS[org_key]["phone"]
-        session.commit()
+        with unit_of_work(session):
+            # FAB's add_user commits the user by itself; the organisation link is the second step.
+            user = sm.add_user(username, first, last, f"{username}@demo.jiangmen.invalid", roles,
+                               password=password)
+            if org_key:
+                user.org_id = orgs[org_key].id
+                user.phone = ORG_DETAILS[org_key]["phone"]
         report.append(f"user {username} ({', '.join(role_names)})")
 
     book = StandardBook.load(session)
@@ -114,17 +116,17 @@ def load_demo(session: Session, sm: Any, password: str) -> list[str]:
                                                            PropertyArea.name == project["name"]))
         if exists:
             continue
-        area = PropertyArea(org_id=org.id, name=project["name"], code="pending",
-                            district_code=project["district_code"], address=project["address"],
-                            project_name=project["name"],
-                            presale_permit_no=project.get("presale_permit_no"),
-                            trade_project_ids=project["project_id"])
-        session.add(area)
-        session.flush()
-        area.code = area_code(area)
-        buildings, houses = house_inputs_from_trade(project)
-        open_houses(session, area, buildings, houses, book, source=SOURCE_TRADE,
-                    deposit_time_point=dt.date(2026, 1, 1), on=dt.date(2026, 1, 1))
-        session.commit()
+        with unit_of_work(session):
+            area = PropertyArea(org_id=org.id, name=project["name"], code="pending",
+                                district_code=project["district_code"], address=project["address"],
+                                project_name=project["name"],
+                                presale_permit_no=project.get("presale_permit_no"),
+                                trade_project_ids=project["project_id"])
+            session.add(area)
+            session.flush()
+            area.code = area_code(area)
+            buildings, houses = house_inputs_from_trade(project)
+            open_houses(session, area, buildings, houses, book, source=SOURCE_TRADE,
+                        deposit_time_point=dt.date(2026, 1, 1), on=dt.date(2026, 1, 1))
         report.append(f"property area {area.name}: {len(buildings)} buildings, {len(houses)} houses")
     return report

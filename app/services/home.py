@@ -13,13 +13,13 @@ from typing import Any, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.ledger import LedgerEntry
 from app.models.order import ACCEPTED, OPEN_STATES, SUBMITTED, BusinessOrder
 from app.models.organisation import Organisation
 from app.models.outbox import OUTBOX_PARKED, OutboxMessage
 from app.models.payment import NOTICE_UNPAID, Notice
 from app.models.property import HOUSE_OPEN, House, PropertyArea
 from app.security.tenant import Scope
+from app.services.ledger import paid_totals
 
 ZERO = Decimal("0.00")
 #: How many rows of each list the landing page shows; the lists' own screens show the rest.
@@ -81,11 +81,8 @@ def area_figures(session: Session, areas: Sequence[PropertyArea]) -> list[AreaFi
         .where(House.area_id.in_(ids), House.status == HOUSE_OPEN).group_by(House.area_id)
     for area_id, count, due in session.execute(houses):
         result[area_id].houses, result[area_id].due = count, _money(due)
-    paid = select(House.area_id, func.sum(LedgerEntry.amount)) \
-        .join(House, House.id == LedgerEntry.house_id).where(House.area_id.in_(ids)) \
-        .group_by(House.area_id)
-    for area_id, total in session.execute(paid):
-        result[area_id].paid = _money(total)
+    for area_id, total in paid_totals(session, House.area_id, ids).items():
+        result[area_id].paid = total
     return [result[a.id] for a in areas]
 
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
 
 from app.domain.money import quantize_money
 from app.errors import Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
 from app.models.ledger import (ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT,
-                               LedgerEntry)
+                               LedgerEntry, ledger_total)
 from app.models.property import House
 
 # Deposit states of a house, derived from balance against amount due.
@@ -59,8 +60,7 @@ def outstanding(amount_due: Decimal, paid: Decimal) -> Decimal:
 
 def paid_amount(session: Session, house_id: int) -> Decimal:
     """The house's balance: the sum of its ledger rows (0.00 for a house without rows)."""
-    total = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                           .where(LedgerEntry.house_id == house_id))
+    total = session.scalar(select(ledger_total()).where(LedgerEntry.house_id == house_id))
     return quantize_money(Decimal(total or 0))
 
 
@@ -69,10 +69,28 @@ def balance_query(house_ids: Optional[Iterable[int]] = None):  # noqa: ANN201 - 
     deposited = func.sum(case((LedgerEntry.kind == ENTRY_DEPOSIT, LedgerEntry.amount), else_=0))
     query = select(LedgerEntry.house_id.label("house_id"),
                    func.coalesce(deposited, 0).label("deposited"),
-                   func.coalesce(func.sum(LedgerEntry.amount), 0).label("balance"))
+                   ledger_total().label("balance"))
     if house_ids is not None:
         query = query.where(LedgerEntry.house_id.in_(list(house_ids)))
     return query.group_by(LedgerEntry.house_id)
+
+
+def paid_by_house(*criteria: Any) -> Subquery:
+    """A subquery ``house_id, paid`` of the houses matching ``criteria`` (on House), to outer-join
+    in lists; a house without ledger rows has no row there (coalesce ``paid`` to 0)."""
+    return (select(LedgerEntry.house_id, ledger_total().label("paid"))
+            .join(House, House.id == LedgerEntry.house_id).where(*criteria)
+            .group_by(LedgerEntry.house_id).subquery())
+
+
+def paid_totals(session: Session, group_column: Any, ids: Sequence[int]) -> dict[int, Decimal]:
+    """The ledger balance of all houses per ``group_column`` value (``House.area_id``,
+    ``House.building_id``) among ``ids``; a group without ledger rows is left out."""
+    if not ids:
+        return {}
+    query = (select(group_column, ledger_total()).join(House, House.id == LedgerEntry.house_id)
+             .where(group_column.in_(list(ids))).group_by(group_column))
+    return {ident: quantize_money(Decimal(total)) for ident, total in session.execute(query)}
 
 
 def balances(session: Session, house_ids: Iterable[int]) -> dict[int, Balance]:

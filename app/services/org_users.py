@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
-from flask import current_app, has_app_context
 from flask_appbuilder.security.sqla.models import Role
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -26,6 +25,7 @@ from app.security.models import PlatformUser
 from app.security.passwords import password_problem
 from app.security.roles import GRANTABLE_ROLES, ROLE_DEV_ADMIN
 from app.services import audit
+from app.services.unit_of_work import transaction
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}\Z")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -54,11 +54,20 @@ class OrgUserInput:
 
 # --- small shared helpers (registration uses them too) ---------------------------------------
 
-def hash_password(password: str) -> str:
-    """Hash as FAB does, so FAB's login checks the password."""
-    config = current_app.config if has_app_context() else {}
-    return generate_password_hash(password, method=config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-                                  salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+@dataclass(frozen=True)
+class PasswordHashing:
+    """How passwords are hashed: as FAB does (same settings), so FAB's login checks them."""
+
+    method: str = "scrypt"
+    salt_length: int = 16
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "PasswordHashing":
+        return cls(method=config.get("FAB_PASSWORD_HASH_METHOD", cls.method),
+                   salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", cls.salt_length))
+
+    def hash(self, password: str) -> str:
+        return generate_password_hash(password, method=self.method, salt_length=self.salt_length)
 
 
 def split_person_name(name: str) -> tuple[str, str]:
@@ -248,7 +257,9 @@ def _profile_detail(user: PlatformUser) -> dict[str, object]:
             "area_ids": sorted(a.id for a in user.areas), "active": bool(user.active)}
 
 
-def add_org_user(session: Session, org_id: int, data: OrgUserInput, *, actor_id: int) -> PlatformUser:
+@transaction
+def add_org_user(session: Session, org_id: int, data: OrgUserInput, *, actor_id: int,
+                 hashing: PasswordHashing = PasswordHashing()) -> PlatformUser:
     """Create a user of the organisation (添加用户). Raises ValidationFailed with every problem."""
     _check_actor(session, org_id, actor_id)
     username = normalise_text(data.username)
@@ -258,23 +269,19 @@ def add_org_user(session: Session, org_id: int, data: OrgUserInput, *, actor_id:
     problems += more
     if problems:
         raise ValidationFailed(problems=problems)
-    try:
-        user = PlatformUser(username=username, active=True, org_id=org_id,
-                            password=hash_password(data.password))
-        _apply_profile(user, data, roles, areas)
-        session.add(user)
-        session.flush()
-        audit.record(session, "user.add", "user", user.id, user_id=actor_id, org_id=org_id,
-                     detail=_profile_detail(user))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    user = PlatformUser(username=username, active=True, org_id=org_id,
+                        password=hashing.hash(data.password))
+    _apply_profile(user, data, roles, areas)
+    session.add(user)
+    session.flush()
+    audit.record(session, "user.add", "user", user.id, user_id=actor_id, org_id=org_id,
+                 detail=_profile_detail(user))
     return user
 
 
+@transaction
 def update_org_user(session: Session, org_id: int, user_id: int, data: OrgUserInput, *,
-                    actor_id: int) -> PlatformUser:
+                    actor_id: int, hashing: PasswordHashing = PasswordHashing()) -> PlatformUser:
     """Modify a user's data, roles or areas (修改用户); a new password only when one is given."""
     _check_actor(session, org_id, actor_id)
     user = get_org_user(session, org_id, user_id)
@@ -289,21 +296,17 @@ def update_org_user(session: Session, org_id: int, user_id: int, data: OrgUserIn
                                             "Developer Admin.")))
     if problems:
         raise ValidationFailed(problems=problems)
-    try:
-        before = _profile_detail(user)
-        _apply_profile(user, data, roles, areas)
-        if data.password:
-            user.password = hash_password(data.password)
-        audit.record(session, "user.update", "user", user.id, user_id=actor_id, org_id=org_id,
-                     detail={"before": before, "after": _profile_detail(user),
-                             "password_changed": bool(data.password)})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    before = _profile_detail(user)
+    _apply_profile(user, data, roles, areas)
+    if data.password:
+        user.password = hashing.hash(data.password)
+    audit.record(session, "user.update", "user", user.id, user_id=actor_id, org_id=org_id,
+                 detail={"before": before, "after": _profile_detail(user),
+                         "password_changed": bool(data.password)})
     return user
 
 
+@transaction
 def set_user_active(session: Session, org_id: int, user_id: int, active: bool, *,
                     actor_id: int) -> PlatformUser:
     """注销 (active=False: the account can no longer log in, sessions and tokens stop) or 激活."""
@@ -316,12 +319,7 @@ def set_user_active(session: Session, org_id: int, user_id: int, active: bool, *
         raise ValidationFailed(_l("The organisation must keep at least one active Developer Admin."),
                                [Problem("active", _l("The last active Developer Admin cannot be "
                                                      "deactivated."))])
-    try:
-        user.active = active
-        audit.record(session, "user.activate" if active else "user.deactivate", "user", user.id,
-                     user_id=actor_id, org_id=org_id, detail={"username": user.username})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    user.active = active
+    audit.record(session, "user.activate" if active else "user.deactivate", "user", user.id,
+                 user_id=actor_id, org_id=org_id, detail={"username": user.username})
     return user

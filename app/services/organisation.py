@@ -23,6 +23,7 @@ from app.security.models import PlatformUser
 from app.security.tenant import is_internal_user
 from app.services import audit
 from app.services.org_users import EMAIL_MAX, EMAIL_RE
+from app.services.unit_of_work import transaction
 
 #: Every field of an organisation a person enters, with its label, in form order.
 ORG_FIELD_LABELS: dict[str, LazyString] = {
@@ -111,6 +112,7 @@ def get_organisation(session: Session, org_id: Optional[int]) -> Organisation:
     return org
 
 
+@transaction
 def change_organisation(session: Session, org_id: int, changes: Mapping[str, Any],
                         user_id: int) -> Optional[OrganisationChange]:
     """Save 信息变更 at once and keep its before/after; returns None when nothing changed.
@@ -142,20 +144,15 @@ def change_organisation(session: Session, org_id: int, changes: Mapping[str, Any
         return None
     diff = [{"field": field, "label": str(ORG_FIELD_LABELS[field]),
              "before": getattr(org, field) or "", "after": value} for field, value in values.items()]
-    try:
-        for item in diff:
-            # An empty optional e-mail is stored as NULL, like at registration.
-            setattr(org, item["field"], item["after"] or (None if item["field"] == "email" else ""))
-        change = OrganisationChange(org_id=org.id, changed_at=utcnow(), changed_by_id=actor.id,
-                                    changes=diff)
-        session.add(change)
-        session.flush()
-        audit.record(session, "org.change", "organisation", org.id, user_id=actor.id, org_id=org.id,
-                     detail={"change_id": change.id, "fields": [item["field"] for item in diff]})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    for item in diff:
+        # An empty optional e-mail is stored as NULL, like at registration.
+        setattr(org, item["field"], item["after"] or (None if item["field"] == "email" else ""))
+    change = OrganisationChange(org_id=org.id, changed_at=utcnow(), changed_by_id=actor.id,
+                                changes=diff)
+    session.add(change)
+    session.flush()
+    audit.record(session, "org.change", "organisation", org.id, user_id=actor.id, org_id=org.id,
+                 detail={"change_id": change.id, "fields": [item["field"] for item in diff]})
     return change
 
 
@@ -174,6 +171,7 @@ def registration_attachments(session: Session, org_id: int) -> list[Attachment]:
                                 .order_by(Attachment.id)))
 
 
+@transaction
 def set_papers_checked(session: Session, org_id: int, checked: bool, user_id: int) -> Organisation:
     """The fund office records that the paper copies of the registration 要件 were checked."""
     org = get_organisation(session, org_id)
@@ -182,14 +180,9 @@ def set_papers_checked(session: Session, org_id: int, checked: bool, user_id: in
         raise PermissionDenied()
     if org.papers_checked == checked:
         return org
-    try:
-        org.papers_checked = checked
-        org.papers_checked_at = utcnow() if checked else None
-        org.papers_checked_by_id = actor.id if checked else None
-        audit.record(session, "org.papers_checked" if checked else "org.papers_unchecked",
-                     "organisation", org.id, user_id=actor.id, org_id=org.id)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    org.papers_checked = checked
+    org.papers_checked_at = utcnow() if checked else None
+    org.papers_checked_by_id = actor.id if checked else None
+    audit.record(session, "org.papers_checked" if checked else "org.papers_unchecked",
+                 "organisation", org.id, user_id=actor.id, org_id=org.id)
     return org

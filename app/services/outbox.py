@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from app.models.outbox import OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, O
 from app.models.property import HOUSE_CANCELLED, HOUSE_CLOSED, House
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances,
                                  deposit_state, paid_amount)
+from app.services.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def deliver_pending(session: Session, client: TradingClient, *, now: dt.datetime
     The function owns its transactions: give it a session without unsaved work.
     """
     now = now or utcnow()
-    policy = policy or _policy_from_app()
+    policy = policy or RetryPolicy()
     report = DeliveryReport()
     due_ids = session.scalars(
         select(OutboxMessage.id)
@@ -237,28 +238,18 @@ def _park(message: OutboxMessage, detail: str, report: DeliveryReport) -> None:
     log.error("outbox message %s rejected by the trading system: %s", message.id, detail)
 
 
-def _policy_from_app() -> RetryPolicy:
-    return RetryPolicy.from_config(current_app.config) if has_app_context() else RetryPolicy()
-
-
+@transaction
 def retry(session: Session, message_id: int, *, now: dt.datetime | None = None) -> OutboxMessage:
     """Fund-office action: send a pending or parked message again soon, attempts counted afresh."""
-    message = _retry_one(session, message_id, now or utcnow())
-    session.commit()
-    return message
+    return _retry_one(session, message_id, now or utcnow())
 
 
+@transaction
 def retry_many(session: Session, message_ids: Iterable[int], *,
                now: dt.datetime | None = None) -> list[OutboxMessage]:
     """``retry`` several messages in one transaction: all of them or, on an error, none."""
     now = now or utcnow()
-    try:
-        messages = [_retry_one(session, int(i), now) for i in message_ids]
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
-    return messages
+    return [_retry_one(session, int(i), now) for i in message_ids]
 
 
 def retry_parked(session: Session, *, now: dt.datetime | None = None) -> int:
@@ -318,7 +309,8 @@ class BackgroundDeliverer:
         with self.app.app_context():
             try:
                 with TradingClient.from_config(self.app.config) as client:
-                    report = deliver_pending(db.session, client)
+                    report = deliver_pending(db.session, client,
+                                             policy=RetryPolicy.from_config(self.app.config))
             except TradingNotConfigured:
                 log.warning("trading system not configured; outbox delivery skipped")
                 return None

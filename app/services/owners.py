@@ -11,11 +11,12 @@ from typing import Any, Iterable, Mapping, Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from app.domain.validators import (ID_TYPES, normalise_id_number, normalise_phone, normalise_text,
-                                   validate_id_number, validate_person_name, validate_phone)
+from app.domain.validators import (normalise_id_number, normalise_phone, normalise_text,
+                                   person_problems)
 from app.errors import InvalidTransition, Problem, ValidationFailed
 from app.models.property import HOUSE_OPEN, House, Owner
 from app.services.audit import record
+from app.services.unit_of_work import transaction
 
 MAX_OWNERS = 20
 
@@ -53,16 +54,8 @@ def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
         id_type = normalise_text(item.get("id_type"))
         id_no = normalise_id_number(item.get("id_no"))
         phone = normalise_phone(item.get("phone"))
-        checks = [("name", validate_person_name(name)),
-                  ("id_type", None if id_type in ID_TYPES else _l("Choose the ID type.")),
-                  ("phone", validate_phone(phone))]
-        if id_type in ID_TYPES:
-            checks.append(("id_no", validate_id_number(id_type, id_no)))
-        elif not id_no:
-            checks.append(("id_no", _l("ID number is required.")))
-        for field, message in checks:
-            if message is not None:
-                problems.append(Problem(field, message, row=row, value=item.get(field) or None))
+        for field, message in person_problems(name, phone, id_type, id_no):
+            problems.append(Problem(field, message, row=row, value=item.get(field) or None))
         key = (id_type, id_no)
         if id_no and key in seen:
             problems.append(Problem("id_no", _l("The same person is listed twice (row %(other)d).",
@@ -74,6 +67,7 @@ def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
     return owners
 
 
+@transaction
 def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, Any]], *,
                    user_id: Optional[int]) -> House:
     """Replace the owners of ``house`` with ``items`` (validated first; commits)."""
@@ -87,9 +81,4 @@ def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, 
                           id_no=o.id_no, phone=o.phone) for i, o in enumerate(owners, start=1)]
     record(session, "house.owners", "House", house.id, user_id=user_id, org_id=house.org_id,
            detail={"before": before, "after": [o.as_dict() for o in owners]})
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return house

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app.models.ledger import LedgerEntry
 from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine
 from app.models.property import HOUSE_OPEN, Building, House, Owner, PropertyArea
+from app.services.ledger import paid_by_house
 
 STATE_NOT_OPENED = "not_opened"
 STATE_UNPAID = "unpaid"
@@ -54,9 +54,7 @@ def room_column(floor: int, room: str) -> str:
 
 def area_buildings(session: Session, area: PropertyArea) -> list[dict[str, Any]]:
     """The area's buildings with house counts per state group (for the left-hand list)."""
-    paid = (select(LedgerEntry.house_id, func.sum(LedgerEntry.amount).label("paid"))
-            .join(House, House.id == LedgerEntry.house_id)
-            .where(House.area_id == area.id).group_by(LedgerEntry.house_id).subquery())
+    paid = paid_by_house(House.area_id == area.id)
     unpaid = and_(House.status == HOUSE_OPEN, func.coalesce(paid.c.paid, 0) < House.amount_due)
     query = (select(Building.id, Building.name, Building.floors, func.count(House.id),
                     func.sum(case((unpaid, 1), else_=0)),
@@ -72,9 +70,7 @@ def area_buildings(session: Session, area: PropertyArea) -> list[dict[str, Any]]
 
 def building_houses(session: Session, building: Building) -> dict[str, Any]:
     """Every house of the building with its state, owner summary and money, as column arrays."""
-    paid = (select(LedgerEntry.house_id, func.sum(LedgerEntry.amount).label("paid"))
-            .join(House, House.id == LedgerEntry.house_id)
-            .where(House.building_id == building.id).group_by(LedgerEntry.house_id).subquery())
+    paid = paid_by_house(House.building_id == building.id)
     owners = (select(Owner.house_id, func.min(Owner.name).label("owner"),
                      func.count(Owner.id).label("owners"))
               .join(House, House.id == Owner.house_id)

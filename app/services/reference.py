@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models.codes import (KIND_ATTACHMENT, KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE,
                               KIND_PAYMENT_TYPE, KIND_SALES_STATUS, KIND_STRUCTURE, CodeItem)
 from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard
+from app.services.unit_of_work import transaction
 
 # (code, 中文, English[, residential])
 CODE_TABLES: dict[str, list[tuple]] = {
@@ -71,6 +72,7 @@ EXAMPLE_STANDARDS = [
 ]
 
 
+@transaction
 def seed_reference_data(session: Session, *, with_example_standards: bool = True) -> int:
     """Insert missing code items and, on an empty standards table, the examples. Returns rows added."""
     added = 0
@@ -91,7 +93,6 @@ def seed_reference_data(session: Session, *, with_example_standards: bool = True
                 note="示例标准，请维修资金管理部门按本市现行标准替换",
             ))
             added += 1
-    session.commit()
     return added
 
 

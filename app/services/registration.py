@@ -26,10 +26,11 @@ from app.security.roles import ROLE_DEV_ADMIN
 from app.services import audit
 from app.services.attachments import (UploadedFile, attachment_file_path, remove_stored_files,
                                       store_attachment, validate_upload)
-from app.services.org_users import (NO_EMAIL_DOMAIN, email_problems, hash_password,
+from app.services.org_users import (NO_EMAIL_DOMAIN, PasswordHashing, email_problems,
                                     password_problems, split_person_name, username_problems)
 from app.services.organisation import ORG_FIELD_LABELS, normalise_org_value, org_field_problems
 from app.services.reference import REGISTRATION_ATTACHMENTS
+from app.services.unit_of_work import unit_of_work
 
 
 @dataclass
@@ -75,7 +76,8 @@ def _problems(session: Session, data: RegistrationInput, values: dict[str, str],
 
 def register_developer(session: Session, data: RegistrationInput,
                        files: Mapping[str, Optional[UploadedFile]], *,
-                       upload_folder: str | os.PathLike[str], max_mb: int) -> Organisation:
+                       upload_folder: str | os.PathLike[str], max_mb: int,
+                       hashing: PasswordHashing = PasswordHashing()) -> Organisation:
     """Create the organisation, its Developer Admin (who can log in at once) and its 要件.
 
     ``files`` maps each kind of REGISTRATION_ATTACHMENTS to the uploaded file. Raises
@@ -92,35 +94,33 @@ def register_developer(session: Session, data: RegistrationInput,
 
     written: list[Path] = []
     try:
-        org = Organisation(**{**values, "email": values["email"] or None},
-                           legal_rep_id_type=ID_TYPE_RESIDENT_ID, agreement_accepted_at=utcnow())
-        session.add(org)
-        session.flush()
-        last, first = split_person_name(values["contact"])
-        user = PlatformUser(username=username, first_name=first, last_name=last, active=True,
-                            email=values["email"] or f"{username.lower()}@{NO_EMAIL_DOMAIN}",
-                            password=hash_password(data.password), org_id=org.id,
-                            phone=values["phone"], roles=[role])
-        session.add(user)
-        session.flush()
-        for kind in REGISTRATION_ATTACHMENTS:
-            upload = cast(UploadedFile, files[kind])  # validated above
-            att = store_attachment(session, org_id=org.id, kind=kind, filename=upload.filename,
-                                   data=upload.data, upload_folder=upload_folder, user_id=user.id)
-            written.append(attachment_file_path(att, upload_folder))
-        audit.record(session, "org.register", "organisation", org.id, user_id=user.id,
-                     org_id=org.id, detail={"name": org.name, "uscc": org.uscc,
-                                            "username": user.username})
-        session.commit()
+        with unit_of_work(session):
+            org = Organisation(**{**values, "email": values["email"] or None},
+                               legal_rep_id_type=ID_TYPE_RESIDENT_ID, agreement_accepted_at=utcnow())
+            session.add(org)
+            session.flush()
+            last, first = split_person_name(values["contact"])
+            user = PlatformUser(username=username, first_name=first, last_name=last, active=True,
+                                email=values["email"] or f"{username.lower()}@{NO_EMAIL_DOMAIN}",
+                                password=hashing.hash(data.password), org_id=org.id,
+                                phone=values["phone"], roles=[role])
+            session.add(user)
+            session.flush()
+            for kind in REGISTRATION_ATTACHMENTS:
+                upload = cast(UploadedFile, files[kind])  # validated above
+                att = store_attachment(session, org_id=org.id, kind=kind, filename=upload.filename,
+                                       data=upload.data, upload_folder=upload_folder, user_id=user.id)
+                written.append(attachment_file_path(att, upload_folder))
+            audit.record(session, "org.register", "organisation", org.id, user_id=user.id,
+                         org_id=org.id, detail={"name": org.name, "uscc": org.uscc,
+                                                "username": user.username})
     except IntegrityError:
         # Someone registered the same organisation or user name a moment ago.
-        session.rollback()
         remove_stored_files(written)
         raise ValidationFailed(_l("This organisation or user name was registered just now. "
                                   "Please check and try again."),
                                _problems(session, data, values, username, files, max_mb)) from None
     except BaseException:
-        session.rollback()
         remove_stored_files(written)
         raise
     return org

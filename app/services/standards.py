@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.localtime import local_today
 from app.errors import DomainError
 from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard
 
@@ -76,14 +77,14 @@ class StandardBook:
 
     def find(self, use_code: str, has_lift: bool, floors: Optional[int],
              on: Optional[dt.date] = None) -> DepositStandard:
-        std = choose_standard(self.standards, use_code, has_lift, floors, on or dt.date.today())
+        std = choose_standard(self.standards, use_code, has_lift, floors, on or local_today())
         if std is None:
             raise NoStandard()
         return std
 
     def needs_price(self, use_code: str, has_lift: bool, floors: Optional[int],
                     on: Optional[dt.date] = None) -> bool:
-        std = choose_standard(self.standards, use_code, has_lift, floors, on or dt.date.today())
+        std = choose_standard(self.standards, use_code, has_lift, floors, on or local_today())
         return std is not None and std.basis == BASIS_PRICE
 
     def price(self, use_code: str, has_lift: bool, floors: Optional[int], building_area: Decimal,

@@ -5,7 +5,7 @@ from flask_appbuilder import AppBuilder
 
 
 def register_all(appbuilder: AppBuilder) -> None:
-    from app.init import iter_modules
+    from app.discovery import iter_modules
     from app.views.menus import create_categories
 
     create_categories(appbuilder)

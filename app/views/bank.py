@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import local_today
 from app.errors import DomainError
 from app.extensions import db
 from app.models.payment import CHANNELS, NOTICE_PAID, Notice
@@ -16,8 +17,7 @@ from app.security.roles import RES_BANK
 from app.security.tenant import current_user
 from app.services.payments.confirm import VIA_TELLER, confirm, find_notice
 from app.services.payments.documents import CHANNEL_LABELS, load_for_print
-from app.services.payments.notices import (NOTICE_STATUS_LABELS, PAYMENT_TYPE_LABELS, house_location,
-                                           local_today)
+from app.services.payments.notices import NOTICE_STATUS_LABELS, PAYMENT_TYPE_LABELS, house_location
 from app.views.menus import CATEGORY_BANK
 from app.views.notices import proof_response
 

@@ -28,10 +28,13 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from app.documents.excel import export_rows
+from app.domain.ids import row_id
+from app.domain.localtime import local_today
 from app.extensions import db
 from app.models.codes import CodeItem
 from app.security.tenant import current_user, rel_query
 from app.services.audit import record
+from app.services.unit_of_work import flush_or_roll_back
 
 #: The largest page any list shows, whatever ``psize_`` the request asks for.
 MAX_PAGE_SIZE = 100
@@ -57,19 +60,6 @@ def check_paging_args() -> None:
                 int(value)
             except ValueError:
                 abort(400)
-
-
-#: The largest id an INTEGER column holds; a bigger one makes PostgreSQL raise, not "not found".
-MAX_ID = 2**31 - 1
-
-
-def valid_id(value: Any) -> Optional[int]:
-    """``value`` as a row id, or None when it cannot be one (text, negative, too large)."""
-    try:
-        ident = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return ident if 0 < ident <= MAX_ID else None
 
 
 def blank_none(value: Any) -> Any:
@@ -184,7 +174,7 @@ class BoundedListMixin:
 
     def _show(self, pk: Any) -> Any:
         check_paging_args()
-        if valid_id(pk) is None:
+        if row_id(pk) is None:
             abort(404)
         return super()._show(pk)
 
@@ -242,7 +232,7 @@ class ScopedActionsMixin:
         return action
 
     def _scoped_item(self, pk: Any) -> Any:
-        if valid_id(pk) is None:
+        if row_id(pk) is None:
             abort(404)
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
         if item is None:
@@ -305,7 +295,7 @@ class ExportMixin:
     def export(self) -> Any:
         rows = (self.export_row(item) for item in self._export_items())
         data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"{self.export_file_name}-{stamp}.xlsx")
 
@@ -363,11 +353,7 @@ class AuditedMixin:
     def pre_add(self, item: Any) -> None:
         super().pre_add(item)
         db.session.add(item)
-        try:
-            db.session.flush()  # the new id goes into the audit row
-        except Exception:
-            db.session.rollback()
-            raise
+        flush_or_roll_back(db.session)  # the new id goes into the audit row
         self._audit("create", item, row_snapshot(item))
 
     def pre_update(self, item: Any) -> None:

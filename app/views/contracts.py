@@ -1,7 +1,6 @@
 """房屋合同号设置 (§1.3.9) screen and the JSON calls of its script (app/static/js/contracts.js)."""
 from __future__ import annotations
 
-import datetime as dt
 from io import BytesIO
 from typing import Any
 
@@ -10,6 +9,7 @@ from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import local_today
 from app.domain.validators import ID_TYPES
 from app.errors import Problem, ValidationFailed
 from app.extensions import db
@@ -18,8 +18,9 @@ from app.security.roles import RES_ORDER
 from app.services.contracts import (Agent, ContractRow, bind_contracts, export_contract_rows,
                                     import_contract_rows, match_rows, rows_for_houses)
 from app.views.menus import CATEGORY_PROPERTY
-from app.views.payments import (XLSX_MIMETYPE, area_and_ids, json_body, json_errors, owned_area,
-                                uploaded_file, user_areas, user_id)
+from app.views.errors import json_errors
+from app.views.payments import (XLSX_MIMETYPE, area_and_ids, json_body, owned_area, uploaded_file,
+                                user_areas, user_id)
 
 # After the order businesses (app/views/orders.py, 40): the manual lists 房屋合同号设置 last (§1.3.9).
 REGISTER_ORDER = 42
@@ -67,7 +68,7 @@ class ContractSettingView(BaseView):
                  "id_type": typed[row["house_id"]].id_type, "id_no": typed[row["house_id"]].id_no,
                  "contract_no": typed[row["house_id"]].contract_no}
                 for row in rows_for_houses(db.session, area, typed.keys())]
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(export_contract_rows(rows)), mimetype=XLSX_MIMETYPE,
                          as_attachment=True, download_name=f"房屋合同号-{area.code}-{stamp}.xlsx")
 
@@ -86,7 +87,6 @@ class ContractSettingView(BaseView):
         area = owned_area(body.get("area_id"))
         with TradingClient.from_config(current_app.config) as client:
             outcomes = match_rows(db.session, area, _rows(body), client)
-        db.session.rollback()
         return jsonify({"rows": [o.as_dict() for o in outcomes]})
 
     @expose("/submit", methods=["POST"])

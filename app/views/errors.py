@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import wraps
+from typing import Any, Callable, TypeVar
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
+from flask import Flask, Response, current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Status → heading and explanation of the page a browser gets instead of werkzeug's English one.
 #: A developer asking for another organisation's object gets the same 404 as for a missing one.
@@ -35,6 +37,27 @@ def flash_domain_error(error: DomainError) -> None:
         flash(f"… (+{len(error.problems) - 50})", "warning")
 
 
+def problem_response(error: DomainError) -> tuple[Response, int]:
+    """The one JSON answer to a domain error, for every JSON endpoint: {message, problems}, status."""
+    return jsonify(error.to_dict()), error.status
+
+
+def json_errors(view: F) -> F:
+    """Answer a domain error raised by ``view`` with ``problem_response``, whatever it accepts.
+
+    Only the answer: the service that raised it has already rolled its unit of work back.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            return problem_response(error)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def http_error_page(error: HTTPException) -> Any:
     """The platform's own page for 403 / 404 / 500; APIs keep their usual answer."""
     status = error.code or 500
@@ -56,6 +79,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):  # noqa: ANN202 - Flask handler
         if wants_json():
-            return jsonify(error.to_dict()), error.status
+            return problem_response(error)
         flash_domain_error(error)
         return redirect(request.referrer or "/")

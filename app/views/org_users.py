@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,9 +21,9 @@ from app.security.models import PlatformUser
 from app.security.roles import (ROLE_ADMIN, ROLE_DEV_ADMIN, ROLE_DEV_PAYMENT, ROLE_DEV_PROPERTY,
                                 ROLE_OFFICER, ROLE_TELLER, RES_ORG_USERS)
 from app.security.tenant import current_user, get_owned_or_404
-from app.services.org_users import (OrgUserInput, active_admin_ids, add_org_user, get_org_user,
-                                    grantable_roles, list_org_users, org_areas, person_name,
-                                    set_user_active, update_org_user)
+from app.services.org_users import (OrgUserInput, PasswordHashing, active_admin_ids, add_org_user,
+                                    get_org_user, grantable_roles, list_org_users, org_areas,
+                                    person_name, set_user_active, update_org_user)
 from app.views.menus import CATEGORY_ORGANISATION
 from app.views.org_info import has_organisation
 from app.views.org_forms import attach_problems, flash_leftover
@@ -43,6 +43,10 @@ ROLE_LABELS = {
 
 def role_label(name: str) -> str:
     return str(ROLE_LABELS.get(name, name))
+
+
+def _hashing() -> PasswordHashing:
+    return PasswordHashing.from_config(current_app.config)
 
 
 class OrgUserForm(Form):
@@ -140,7 +144,8 @@ class OrgUsersView(BaseView):
             form.id_type.data = "01"
             return self._render_form(form, org_id, None)
         try:
-            user = add_org_user(db.session, org_id, _form_input(form), actor_id=current_user().id)
+            user = add_org_user(db.session, org_id, _form_input(form), actor_id=current_user().id,
+                                hashing=_hashing())
         except ValidationFailed as error:
             flash_leftover(error, attach_problems(form, error))
             return self._render_form(form, org_id, None, 422)
@@ -163,7 +168,8 @@ class OrgUsersView(BaseView):
         form = OrgUserForm(request.form)
         form.username.data = user.username
         try:
-            update_org_user(db.session, org_id, user.id, _form_input(form), actor_id=current_user().id)
+            update_org_user(db.session, org_id, user.id, _form_input(form), actor_id=current_user().id,
+                            hashing=_hashing())
         except ValidationFailed as error:
             flash_leftover(error, attach_problems(form, error))
             return self._render_form(form, org_id, user, 422)

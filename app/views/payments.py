@@ -3,20 +3,19 @@ calls their scripts make. Every area, house and notice id from the browser goes 
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from functools import wraps
 from io import BytesIO
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from flask import abort, jsonify, request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import local_today
 from app.domain.money import to_money
 from app.domain.validators import ID_TYPES
-from app.errors import DomainError, Problem, ValidationFailed
+from app.errors import Problem, ValidationFailed
 from app.extensions import db
 from app.models.payment import Notice
 from app.models.property import House, PropertyArea
@@ -28,24 +27,11 @@ from app.services.payments import (IssueResult, issue_building_notices, issue_cu
                                    void_notice)
 from app.services.payments.houses import export_renew_sheet, house_rows, import_renew_amounts
 from app.services.payments.notices import PAYMENT_TYPE_LABELS, PAYMENT_TYPES
+from app.views.errors import json_errors
 from app.views.menus import CATEGORY_PAYMENT
 
 REGISTER_ORDER = 40
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Answer a domain error as JSON {message, problems} whatever the request accepts."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except DomainError as error:
-            db.session.rollback()
-            return jsonify(error.to_dict()), error.status
-
-    return wrapper
 
 
 def json_body() -> dict[str, Any]:
@@ -197,7 +183,7 @@ class PaymentsView(BaseView):
     def custom_export(self) -> Any:
         area, house_ids = area_and_ids("house_ids", "houses")
         data = export_renew_sheet(db.session, area, house_ids)
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"续筹交款-{area.code}-{stamp}.xlsx")
 

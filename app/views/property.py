@@ -24,13 +24,13 @@ from app.documents.excel import Column, ColumnType
 from app.extensions import db
 from app.models.base import ZERO
 from app.models.codes import KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE, KIND_STRUCTURE
-from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, LedgerEntry
+from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT
 from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOURCE_EXCEL, SOURCE_ORDER,
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
 from app.security.tenant import get_owned_or_404, scoped, tenant_filters
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
-                                 entries, outstanding)
+                                 entries, outstanding, paid_totals)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
                             money, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
@@ -85,10 +85,8 @@ def _figures(group_column: Any, ids: Sequence[int]) -> dict[int, Figures]:
         .where(group_column.in_(ids), House.status == HOUSE_OPEN).group_by(group_column)
     for ident, count, due in db.session.execute(houses):
         result[ident].houses, result[ident].due = count, Decimal(due).quantize(Decimal("0.01"))
-    paid = select(group_column, func.coalesce(func.sum(LedgerEntry.amount), 0)) \
-        .join(House, House.id == LedgerEntry.house_id).where(group_column.in_(ids)).group_by(group_column)
-    for ident, total in db.session.execute(paid):
-        result[ident].paid = Decimal(total).quantize(Decimal("0.01"))
+    for ident, total in paid_totals(db.session, group_column, ids).items():
+        result[ident].paid = total
     if group_column is House.area_id:
         buildings = select(Building.area_id, func.count(Building.id)) \
             .where(Building.area_id.in_(ids)).group_by(Building.area_id)

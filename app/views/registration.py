@@ -13,6 +13,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.services.reference import REGISTRATION_ATTACHMENTS
+from app.services.org_users import PasswordHashing
 from app.services.registration import RegistrationInput, register_developer
 from app.views.org_forms import (OrganisationForm, attach_problems, attachment_kind_label,
                                  district_choices, flash_leftover, read_upload, ui_language)
@@ -70,7 +71,8 @@ class RegistrationView(BaseView):
         files = {kind: read_upload(request.files.get(kind), max_mb) for kind in REGISTRATION_ATTACHMENTS}
         try:
             org = register_developer(db.session, data, files,
-                                     upload_folder=current_app.config["UPLOAD_FOLDER"], max_mb=max_mb)
+                                     upload_folder=current_app.config["UPLOAD_FOLDER"], max_mb=max_mb,
+                                     hashing=PasswordHashing.from_config(current_app.config))
         except ValidationFailed as error:
             leftover = attach_problems(form, error, file_errors)
             flash_leftover(error, leftover)

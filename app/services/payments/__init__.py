@@ -8,11 +8,11 @@ writes ledger rows.
 from app.services.payments.confirm import ConfirmResult, confirm_payment
 from app.services.payments.notices import (IssueResult, allocate_notice_numbers,
                                            issue_building_notices, issue_custom_notices,
-                                           issue_owner_notices, local_today, preview_buildings,
-                                           reissue_notice, void_notice)
+                                           issue_owner_notices, preview_buildings, reissue_notice,
+                                           void_notice)
 
 __all__ = [
     "ConfirmResult", "IssueResult", "allocate_notice_numbers", "confirm_payment",
-    "issue_building_notices", "issue_custom_notices", "issue_owner_notices", "local_today",
-    "preview_buildings", "reissue_notice", "void_notice",
+    "issue_building_notices", "issue_custom_notices", "issue_owner_notices", "preview_buildings",
+    "reissue_notice", "void_notice",
 ]

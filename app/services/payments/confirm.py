@@ -21,15 +21,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.localtime import local_today
 from app.domain.money import to_money
 from app.domain.numbering import parse_notice_number
-from app.errors import Conflict, DomainError, InvalidTransition, NotFound, Problem, ValidationFailed
+from app.errors import Conflict, InvalidTransition, NotFound, Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
 from app.models.payment import CHANNELS, NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, Notice, NoticeLine
 from app.services.audit import record
 from app.services.ledger import book_deposit
 from app.services.outbox import enqueue_deposit_pushes
-from app.services.payments.notices import local_today
+from app.services.unit_of_work import unit_of_work
 
 VIA_TELLER = "teller"
 VIA_API = "api"
@@ -140,34 +141,25 @@ def confirm(session: Session, notice_number: Any, bank_serial: Any, channel: Any
     the deposit-status pushes, all in one transaction. See the module docstring for the rules."""
     number, serial, channel, day, value = _parse(notice_number, bank_serial, channel, paid_on, amount)
     try:
-        replay = _check_serial(session, serial, number, value)
-        if replay is not None:
-            session.rollback()
-            return replay
-        notice = session.scalar(
-            select(Notice).where(Notice.number == number).with_for_update()
-            .execution_options(populate_existing=True))
-        if notice is None:
-            raise NoticeNotFound()
-        if notice.status == NOTICE_PAID:
-            result = _replay_or_refuse(notice, serial, value)
-            session.rollback()
-            return result
-        if notice.status == NOTICE_VOID:
-            raise NoticeVoid()
-        _check_amount_and_date(notice, value, day)
-        _book(session, notice, serial, channel, day, user_id, via)
-        session.commit()
-    except DomainError:
-        session.rollback()
-        raise
+        with unit_of_work(session):
+            replay = _check_serial(session, serial, number, value)
+            if replay is not None:
+                return replay
+            notice = session.scalar(
+                select(Notice).where(Notice.number == number).with_for_update()
+                .execution_options(populate_existing=True))
+            if notice is None:
+                raise NoticeNotFound()
+            if notice.status == NOTICE_PAID:
+                return _replay_or_refuse(notice, serial, value)
+            if notice.status == NOTICE_VOID:
+                raise NoticeVoid()
+            _check_amount_and_date(notice, value, day)
+            _book(session, notice, serial, channel, day, user_id, via)
     except (IntegrityError, StaleDataError) as exc:
-        # Someone confirmed at the same moment: answer as if we had come second.
-        session.rollback()
+        # Someone confirmed at the same moment (the unit of work rolled back): answer as if we
+        # had come second.
         return _after_race(session, number, serial, value, exc)
-    except Exception:
-        session.rollback()
-        raise
     return ConfirmResult(notice, False)
 
 

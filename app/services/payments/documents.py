@@ -6,7 +6,6 @@ only the house's location and contract number are read from the register.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -16,12 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.documents.print_models import BankAccount, NoticeDoc, PaymentProof, Payer
 from app.documents.print_models import NoticeLine as PrintLine
 from app.documents.printing import html_to_pdf, render_html
+from app.domain.localtime import local_date, local_now, local_today
 from app.domain.validators import ID_TYPES
-from app.models.base import utcnow
 from app.models.payment import (CHANNEL_BANK, CHANNEL_POS, CHANNEL_QIAODU, NOTICE_PAID, NOTICE_VOID,
                                 PAYER_OWNER, Notice, NoticeLine)
 from app.models.property import House, PropertyArea
-from app.services.payments.notices import LOCAL_ZONE, PAYMENT_TYPE_LABELS, house_location
+from app.services.payments.notices import PAYMENT_TYPE_LABELS, house_location
 
 CHANNEL_LABELS = {
     CHANNEL_BANK: _l("Special-account bank"),
@@ -46,12 +45,6 @@ def load_for_print(session: Session, notice_ids: Sequence[int]) -> list[Notice]:
                       selectinload(Notice.building)))
     found = {n.id: n for n in session.scalars(query)}
     return [found[i] for i in notice_ids if i in found]
-
-
-def local_date(moment: Optional[dt.datetime]) -> dt.date:
-    """A stored naive-UTC timestamp as the Jiangmen calendar date."""
-    moment = moment or utcnow()
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_ZONE).date()
 
 
 def _payers(notice: Notice) -> list[Payer]:
@@ -81,7 +74,7 @@ def notice_doc(notice: Notice, account: BankAccount) -> NoticeDoc:
     """One notice as the print engine wants it."""
     return NoticeDoc(
         notice_number=notice.number, payers=_payers(notice), area_name=notice.area.name,
-        lines=_lines(notice), special_account=account, issued_on=local_date(notice.created_at),
+        lines=_lines(notice), special_account=account, issued_on=local_date(notice.created_at) or local_today(),
         building=_building_text(notice),
         payment_type=str(PAYMENT_TYPE_LABELS.get(notice.payment_type, notice.payment_type)),
         org_name=notice.area.organisation.name,
@@ -96,9 +89,9 @@ def proof_doc(notice: Notice, account: Optional[BankAccount], *, reprint: bool =
     return PaymentProof(
         notice_number=notice.number, bank_serial=notice.bank_serial or "",
         channel=str(CHANNEL_LABELS.get(notice.channel or "", notice.channel or "")),
-        paid_at=notice.paid_on or local_date(notice.confirmed_at), payers=_payers(notice),
+        paid_at=notice.paid_on or local_date(notice.confirmed_at) or local_today(), payers=_payers(notice),
         area_name=notice.area.name, lines=_lines(notice), special_account=account,
-        printed_at=dt.datetime.now(LOCAL_ZONE).replace(tzinfo=None), reprint=reprint,
+        printed_at=local_now(), reprint=reprint,
     )
 
 

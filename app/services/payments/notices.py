@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional, Sequence
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.localtime import local_today
 from app.domain.money import quantize_money
 from app.domain.numbering import notice_number
 from app.errors import Conflict, InvalidTransition, Problem, ValidationFailed
@@ -29,8 +29,8 @@ from app.models.payment import (NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, PAY_FIR
 from app.models.property import HOUSE_OPEN, Building, House, PropertyArea
 from app.services.audit import record
 from app.services.ledger import Balance, balances, outstanding
+from app.services.unit_of_work import transaction
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 PAYMENT_TYPES = (PAY_FIRST, PAY_TOPUP, PAY_RENEW, PAY_OTHER)
 PAYMENT_TYPE_LABELS = {
     PAY_FIRST: _l("First deposit"),
@@ -41,11 +41,6 @@ PAYMENT_TYPE_LABELS = {
 MAX_NOTICE_AMOUNT = Decimal("99999999.99")
 MAX_HOUSES = 5000
 _CHUNK = 900
-
-
-def local_today() -> dt.date:
-    """Today in Jiangmen: notice numbers and dates follow the local calendar, not UTC."""
-    return dt.datetime.now(LOCAL_ZONE).date()
 
 
 def allocate_notice_numbers(session: Session, day: dt.date, count: int) -> list[str]:
@@ -272,9 +267,8 @@ def _create(session: Session, area: PropertyArea, payment_type: str, drafts: lis
 def _issue(session: Session, area: PropertyArea, payment_type: str, drafts: list[_Draft],
            skipped: list[Skipped], *, user_id: Optional[int],
            money: Optional[Mapping[int, Balance]] = None) -> IssueResult:
-    """Void what the new notices replace, create them, commit; a lost race becomes Conflict."""
+    """Void what the new notices replace and create them; a lost race becomes Conflict."""
     if not drafts:
-        session.rollback()
         problems = [Problem(s.house_code, s.reason) for s in skipped]
         raise ValidationFailed(_l("No house on the selection has anything to pay."), problems)
     house_ids = [house.id for draft in drafts for house, _amount in draft.lines]
@@ -290,9 +284,8 @@ def _issue(session: Session, area: PropertyArea, payment_type: str, drafts: list
         for old in voided:
             old.replaced_by_id = next((replacement[line.house_id] for line in old.lines
                                        if line.house_id in replacement), None)
-        session.commit()
+        session.flush()  # a lost race surfaces here, before the unit of work commits
     except (StaleDataError, IntegrityError) as exc:
-        session.rollback()
         raise Conflict() from exc
     return IssueResult(notices, [n.number for n in voided], skipped)
 
@@ -303,6 +296,7 @@ def _developer_draft(area: PropertyArea, building: Optional[Building],
     return _Draft(building, PAYER_DEVELOPER, org.name, org.uscc, None, lines)
 
 
+@transaction
 def issue_building_notices(session: Session, area: PropertyArea, building_ids: Iterable[int], *,
                            user_id: Optional[int]) -> IssueResult:
     """开发建设单位批量交款 (§1.4.1): one notice per building for its unpaid houses, payer the
@@ -339,7 +333,6 @@ def _picked_houses(session: Session, area: PropertyArea, house_ids: Iterable[int
     problems = [Problem("houses", _l("House %(id)s is not in this property area.", id=i))
                 for i in ids if i not in houses or houses[i].area_id != area.id]
     if problems:
-        session.rollback()
         raise ValidationFailed(problems=problems)
     return houses, balances(session, ids)
 
@@ -349,6 +342,7 @@ def _owner_payers(house: House) -> list[dict[str, str]]:
             for o in house.owners]
 
 
+@transaction
 def issue_owner_notices(session: Session, area: PropertyArea, house_ids: Iterable[int], *,
                         user_id: Optional[int]) -> IssueResult:
     """代打交款通知单 (§1.4.2): one notice per house, its owners as payers."""
@@ -369,7 +363,6 @@ def issue_owner_notices(session: Session, area: PropertyArea, house_ids: Iterabl
             drafts.append(_Draft(house.building, PAYER_OWNER, "、".join(p["name"] for p in payers),
                                  payers[0]["id_no"], payers, [(house, due)]))
     if problems:
-        session.rollback()
         raise ValidationFailed(_l("%(n)d houses cannot get a notice.", n=len(problems)), problems)
     return _issue(session, area, PAY_FIRST, drafts, [], user_id=user_id, money=money)
 
@@ -393,6 +386,7 @@ def _custom_amount(payment_type: str, given: Optional[Decimal], due: Decimal
     return due, None
 
 
+@transaction
 def issue_custom_notices(session: Session, area: PropertyArea, payment_type: str,
                          amounts: Mapping[int, Optional[Decimal]], *,
                          user_id: Optional[int]) -> IssueResult:
@@ -415,12 +409,12 @@ def issue_custom_notices(session: Session, area: PropertyArea, payment_type: str
         else:
             by_building[house.building_id].append((house, amount))
     if problems:
-        session.rollback()
         raise ValidationFailed(_l("%(n)d houses cannot get a notice.", n=len(problems)), problems)
     drafts = [_developer_draft(area, lines[0][0].building, lines) for lines in by_building.values()]
     return _issue(session, area, payment_type, drafts, [], user_id=user_id, money=money)
 
 
+@transaction
 def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) -> IssueResult:
     """Print an unpaid notice again under a new number with today's amounts; the old one is voided.
 
@@ -457,6 +451,7 @@ def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) 
                   money=money)
 
 
+@transaction
 def void_notice(session: Session, notice: Notice, *, reason: str, user_id: Optional[int]) -> Notice:
     """Void an unpaid notice so it can no longer be paid."""
     locked = session.scalar(select(Notice).where(Notice.id == notice.id).with_for_update()
@@ -468,9 +463,8 @@ def void_notice(session: Session, notice: Notice, *, reason: str, user_id: Optio
     record(session, "notice.void", "Notice", locked.id, user_id=user_id, org_id=locked.org_id,
            detail={"number": locked.number, "reason": text})
     try:
-        session.commit()
+        session.flush()
     except StaleDataError as exc:
-        session.rollback()
         raise Conflict() from exc
     return locked
 
