@@ -23,23 +23,11 @@ REQUEST_GLOBALS = {
     "flask_login": {"current_user"},
     "app.security.tenant": {"current_user", "current_scope"},
 }
-#: Order-engine modules the lead is rewriting; the lead removes them from these lists.
-SERVICE_ALLOW = {
-    "app/services/orders/intake.py": {"current_app"},
-    "app/services/orders/jobs.py": {"current_app"},
-}
-VIEW_TRANSACTION_ALLOW = {
-    "app/views/orders_form.py", "app/views/orders.py", "app/views/review.py", "app/api/orders.py",
-}
-#: Services that still commit by hand. unit_of_work.py is the helper itself; the order engine is
-#: being rewritten by the lead (who removes it from here); ``outbox.deliver_pending`` commits once
-#: per message by design (one delivery outcome per transaction) and is being reworked for batch
-#: delivery, which should move it onto ``unit_of_work`` and off this list.
-SERVICE_TRANSACTION_ALLOW = {
-    "app/services/unit_of_work.py", "app/services/outbox.py",
-    "app/services/orders/intake.py", "app/services/orders/jobs.py",
-    "app/services/orders/workflow.py", "app/services/orders/drafts.py",
-}
+SERVICE_ALLOW: dict[str, set[str]] = {}
+VIEW_TRANSACTION_ALLOW: set[str] = set()
+#: Services that commit by hand: unit_of_work.py is the helper itself; ``outbox.deliver_pending``
+#: commits once per message by design (one delivery outcome per transaction).
+SERVICE_TRANSACTION_ALLOW = {"app/services/unit_of_work.py", "app/services/outbox.py"}
 
 
 def _modules(*folders: str) -> list[Path]:

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import DomainError, NotFound, Problem, ValidationFailed
 from app.extensions import db
+from app.views.errors import problem_response
 from app.models.order import BusinessOrder
 from app.models.property import SOURCE_EXCEL
 from app.security.roles import RES_ORDER
@@ -93,7 +94,7 @@ class OrdersApi(BaseApi):
     openapi_spec_tag = "Business orders"
 
     def _error(self, error: DomainError) -> Any:
-        return self.response(error.status, **error.to_dict())
+        return problem_response(error)
 
     @expose("/", methods=["GET"])
     @protect()

@@ -7,7 +7,6 @@ from typing import Any, Callable, Optional
 
 from flask import Response, abort, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.documents.printing import html_to_pdf, render_html
 from app.extensions import db

@@ -10,7 +10,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any, Optional
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_appbuilder.security.decorators import has_access_api
 from flask_babel import get_locale
@@ -28,7 +28,7 @@ from app.services.orders import drafts, intake, jobs, workflow
 from app.services.orders.drafts import DraftInput
 from app.services.orders.types import OrderHandler, handler_by_slug, handler_for, handlers
 from app.services.reference import code_map
-from app.views.errors import flash_domain_error
+from app.views.errors import flash_domain_error, problem_response
 from app.views.menus import CATEGORY_PROPERTY
 from app.views.orders_common import order_context, type_label
 
@@ -70,10 +70,6 @@ def _errors(error: Optional[DomainError]) -> dict[str, list[str]]:
     for problem in (error.problems if error else []):
         errors.setdefault(problem.field, []).append(str(problem.reason))
     return errors
-
-
-def _problem_json(error: DomainError) -> tuple[Response, int]:
-    return jsonify(error.to_dict()), error.status
 
 
 class OrderFormView(BaseView):
@@ -148,7 +144,7 @@ class OrderFormView(BaseView):
                                       expected_version=version, then=then)
         except DomainError as error:
             if _wants_json():
-                return _problem_json(error)
+                return problem_response(error)
             flash_domain_error(type(error)(error.message, []))
             return self._render(handler, order, error, error.status)
         if _wants_json():
@@ -175,7 +171,7 @@ class OrderFormView(BaseView):
         try:
             added = drafts.pick_rows(db.session, order.id, current_user(), body.get("ids") or [])
         except DomainError as error:
-            return _problem_json(error)
+            return problem_response(error)
         return jsonify({"added": added})
 
     @expose("/<int:pk>/modify", methods=["POST"])
@@ -190,7 +186,7 @@ class OrderFormView(BaseView):
             changed = drafts.modify_lines(db.session, order.id, current_user(),
                                           None if seqs is None else seqs, values)
         except DomainError as error:
-            return _problem_json(error)
+            return problem_response(error)
         return jsonify({"changed": changed})
 
     # ---------------------------------------------------------------- lines
@@ -265,7 +261,7 @@ class OrderFormView(BaseView):
                                       current_user(), data, storage.filename if storage else "",
                                       locale=_locale())
         except DomainError as error:
-            return _problem_json(error)
+            return problem_response(error)
         return jsonify(jobs.job_status(job)), 202
 
     # ---------------------------------------------------------------- 接口获取
@@ -282,7 +278,7 @@ class OrderFormView(BaseView):
                 projects = intake.list_trade_projects(db.session, client, org,
                                                       request.args.get("q"))
         except DomainError as error:
-            return _problem_json(error)
+            return problem_response(error)
         return jsonify({"items": projects})
 
     @expose("/<int:pk>/fetch", methods=["POST"])
@@ -295,7 +291,7 @@ class OrderFormView(BaseView):
             job = intake.start_fetch(db.session, current_app._get_current_object(), order.id,
                                      current_user(), ids, locale=_locale())
         except DomainError as error:
-            return _problem_json(error)
+            return problem_response(error)
         return jsonify(jobs.job_status(job)), 202
 
     # ---------------------------------------------------------------- job progress

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.validators import validate_id_number, validate_person_name, validate_phone
+from app.domain import validators
 from app.errors import Problem
 from app.models.codes import KIND_DISTRICT
 from app.models.order import BusinessOrder
@@ -98,17 +98,7 @@ def date_field(order: BusinessOrder, name: str, value: Optional[str]) -> list[Pr
 
 
 def agent_problems(order: BusinessOrder, required: bool) -> list[Problem]:
-    """The agent (经办人): name, phone and ID number; all required for submission."""
-    problems: list[Problem] = []
-    fields = (("agent_name", order.agent_name, validate_person_name),
-              ("agent_phone", order.agent_phone, validate_phone))
-    for name, value, check in fields:
-        if value or required:
-            message = check(value)
-            if message:
-                problems.append(Problem(name, message))
-    if order.agent_id_no or required:
-        message = validate_id_number(order.agent_id_type or "01", order.agent_id_no)
-        if message:
-            problems.append(Problem("agent_id_no", message))
-    return problems
+    """The order's agent (经办人): name, phone and ID; all required for submission."""
+    return validators.agent_problems(order.agent_name, order.agent_phone or "",
+                                     order.agent_id_type or "01", order.agent_id_no,
+                                     required=required)

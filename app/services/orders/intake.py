@@ -29,7 +29,7 @@ from app.models.codes import KIND_HOUSE_USE, KIND_ID_TYPE, KIND_SALES_STATUS, KI
 from app.models.order import AREA_COLLECT, BusinessOrder
 from app.models.organisation import Organisation
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
-from app.services.accounts import existing_locations
+from app.services.accounts import building_floors, existing_locations
 from app.services.orders import staging, workflow
 from app.services.orders.jobs import JobOutcome, JobRefused, Progress
 from app.services.orders.types import handler_for
@@ -71,12 +71,9 @@ def incoming_problems(session: Session, order: BusinessOrder, incoming: Incoming
     elsewhere = {}
     for problem in handler.open_order_conflicts(session, order, list(enumerate(incoming.houses))):
         elsewhere[problem.row] = problem.reason
-    floors = {b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)}
-    floors.update({b["name"]: b.get("floors") for b in incoming.buildings})
-    if area_id:
-        for name, count in session.execute(select(Building.name, Building.floors)
-                                           .where(Building.area_id == area_id)):
-            floors[name] = count
+    floors = building_floors(session, area_id, {
+        **{b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)},
+        **{b["name"]: b.get("floors") for b in incoming.buildings}})
     book = StandardBook.load(session)
     on = deposit_point(order)
     seen: dict[tuple, str] = {}
@@ -400,12 +397,8 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
 
 
 def _known_floors(session: Session, order: BusinessOrder) -> dict[str, Optional[int]]:
-    floors = {b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)}
-    if order.area_id:
-        for name, count in session.execute(select(Building.name, Building.floors)
-                                           .where(Building.area_id == order.area_id)):
-            floors[name] = count
-    return floors
+    return building_floors(session, order.area_id, {
+        b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)})
 
 
 def read_with_row_numbers(data: bytes, codes: HouseCodes, price_required: Callable[[Any], bool],

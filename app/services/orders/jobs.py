@@ -107,14 +107,13 @@ def _thread(app: Flask, job_id: int, work: Work, locale: str) -> None:
 
 def _execute(app: Flask, job_id: int, work: Work, session: Session) -> None:
     try:
-        outcome = work(session, Progress(app, job_id))
+        with unit_of_work(session):  # the work's reads and its staging, refused as one
+            outcome = work(session, Progress(app, job_id))
         _finish(job_id, JOB_DONE, outcome.message, outcome.problems, outcome.result_name)
     except DomainError as error:
-        session.rollback()
         _finish(job_id, JOB_FAILED, str(error.message), error.problems,
                 getattr(error, "result_name", None))
     except Exception:  # noqa: BLE001 - a background thread has nobody else to tell
-        session.rollback()
         log.exception("order job %s failed", job_id)
         _finish(job_id, JOB_FAILED, str(_l("The operation failed unexpectedly. Please try again.")),
                 [], None)

@@ -5,16 +5,11 @@ Kept apart from ``workflow`` so the business handlers can use them without impor
 """
 from __future__ import annotations
 
-import datetime as dt
-from typing import Optional
-from zoneinfo import ZoneInfo
-
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from app.domain.localtime import LOCAL_TZ, local_time_text, local_today  # noqa: F401
 from app.models.order import ACCEPTED, APPROVED, DRAFT, REJECTED, SUBMITTED, WITHDRAWN
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 STATUS_LABELS: dict[str, LazyString] = {
     DRAFT: _l("Draft"), SUBMITTED: _l("Submitted"), ACCEPTED: _l("Accepted"),
@@ -30,11 +25,6 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
-def today_local() -> dt.date:
-    return dt.datetime.now(LOCAL_TZ).date()
-
-
-def local_time(at: Optional[dt.datetime]) -> str:
-    if at is None:
-        return ""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+#: The order screens' names for the calendar helpers of app.domain.localtime.
+today_local = local_today
+local_time = local_time_text

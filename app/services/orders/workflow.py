@@ -194,8 +194,7 @@ def with_number_retry(session: Session, action: Callable[[], T]) -> T:
     for _attempt in range(NUMBER_ATTEMPTS):
         try:
             return action()
-        except IntegrityError as error:
-            session.rollback()
+        except IntegrityError as error:  # the action's unit of work has rolled back
             if not _number_clash(error):
                 raise
     raise Conflict(_l("No order number could be allocated; please try again."))

@@ -22,7 +22,7 @@ from app.errors import Problem
 from app.models.codes import KIND_HOUSE_USE, KIND_STRUCTURE
 from app.models.order import BusinessOrder, OrderLine
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
-from app.services.accounts import check_new_houses, open_houses
+from app.services.accounts import building_floors, check_new_houses, open_houses
 from app.services.audit import record
 from app.services.orders import fields, staging
 from app.services.orders.fields import agent_problems
@@ -298,13 +298,8 @@ class Pricer:
     def __init__(self, session: Session, order: BusinessOrder) -> None:
         self.book = StandardBook.load(session)
         self.on = deposit_point(order)
-        self.floors: dict[str, Optional[int]] = {
-            b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)}
-        area_id = order.area_id
-        if area_id:
-            for name, floors in session.execute(select(Building.name, Building.floors)
-                                                .where(Building.area_id == area_id)):
-                self.floors.setdefault(name, floors)
+        self.floors = building_floors(session, order.area_id, {
+            b["name"]: b.get("floors") for _s, b in staging.staged(session, order.id, staging.BUILDING)})
 
     def price(self, data: dict[str, Any]) -> tuple[Optional[str], Optional[Decimal]]:
         try:
