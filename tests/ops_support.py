@@ -3,6 +3,7 @@ everything a user could see of it (ledger, balances, notices, orders with histor
 from __future__ import annotations
 
 import hashlib
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from app.services.orders import staging, workflow
 from app.services.orders.drafts import AgentInput, DraftInput, add_attachment, save_draft
 from app.services.payments import confirm_payment, issue_building_notices
 from app.services.payments.notices import local_today
+from app.services.backup.schema import head_revision
 from app.services.reference import code_map
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -89,3 +91,37 @@ def fresh_database_url(database: Any, name: str, tmp_path: Path) -> str:
 def drop_database(database: Any, name: str) -> None:
     if database.postgres:
         database._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+PROBE_REVISION = "c0de0000feed"
+_PROBE_SOURCE = '''"""ops tests: a revision after the project's head (a table and a column)"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("ops_upgrade_probe", sa.Column("id", sa.Integer(), primary_key=True))
+    with op.batch_alter_table("house") as batch:
+        batch.add_column(sa.Column("ops_probe_note", sa.String(20), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("house") as batch:
+        batch.drop_column("ops_probe_note")
+    op.drop_table("ops_upgrade_probe")
+'''
+
+
+def migrations_with_probe(tmp_path: Path) -> Path:
+    """A copy of the project's migrations with one more revision on top: code "newer" than the
+    project, so the project's head becomes a previous head."""
+    folder = tmp_path / "migrations-with-probe"
+    shutil.copytree(MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "versions" / f"{PROBE_REVISION}_ops_probe.py").write_text(
+        _PROBE_SOURCE.format(revision=PROBE_REVISION, head=head_revision(MIGRATIONS)))
+    return folder

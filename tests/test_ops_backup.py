@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import tarfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -25,8 +24,9 @@ from app.services.backup import (SchemaTooNew, TargetNotEmpty, create_backup, re
                                  verify_archive)
 from app.services.backup.schema import head_revision
 from tests.conftest import build_test_app, login
-from tests.ops_support import (MIGRATIONS, OPINION, PDF, drop_database, fresh_database_url,
-                               picture, put_money_and_documents)
+from tests.ops_support import (MIGRATIONS, OPINION, PDF, PROBE_REVISION, drop_database,
+                               fresh_database_url, migrations_with_probe, picture,
+                               put_money_and_documents)
 
 RESTORE_DB = "jm_ops_restore"
 
@@ -171,41 +171,19 @@ def _never() -> None:
     raise AssertionError("no upgrade expected")
 
 
-PROBE_REVISION = '''"""ops test: a revision after the head"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = "c0de0000feed"
-down_revision = "{head}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table("ops_upgrade_probe", sa.Column("id", sa.Integer(), primary_key=True))
-
-
-def downgrade():
-    op.drop_table("ops_upgrade_probe")
-'''
-
-
 def test_an_archive_from_an_older_schema_is_upgraded_after_restoring(
         app: Flask, instance: dict, target: Callable[[], Flask], tmp_path: Path) -> None:
     from flask_migrate import upgrade
 
     archive = create_backup(app.config["SQLALCHEMY_DATABASE_URI"], app.config["UPLOAD_FOLDER"],
                             tmp_path / "a").path
-    newer_code = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS, newer_code, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer_code / "versions" / "c0de0000feed_probe.py").write_text(
-        PROBE_REVISION.format(head=head_revision(MIGRATIONS)))
+    newer_code = migrations_with_probe(tmp_path)
     restored = target()
     with restored.app_context():
         report = restore_backup(archive, restored.config["SQLALCHEMY_DATABASE_URI"],
                                 restored.config["UPLOAD_FOLDER"], migrations_dir=newer_code,
                                 upgrade=lambda: upgrade(directory=str(newer_code)))
         assert report.upgraded and report.schema == "older" and report.files >= 1
-        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == "c0de0000feed"
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == PROBE_REVISION
         assert "ops_upgrade_probe" in inspect(db.engine).get_table_names()
         assert picture(db.session) == instance["picture"]
