@@ -113,5 +113,7 @@ def init_request_logging(app: Flask) -> None:
         ours = [handler]
     for handler in ours:
         configure_handler(handler, app.config.get("LOG_FORMAT", "keyvalue"))
+    # Access lines stay on whatever level another library sets the root to (Alembic: WARN).
+    access_log.setLevel(logging.INFO)
     app.before_request(_start_request)
     app.after_request(_finish_request)

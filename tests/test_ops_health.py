@@ -111,6 +111,7 @@ def test_an_outbox_far_behind_gives_503_with_its_lag(anon_client: Any, session: 
 def access_lines() -> Iterator[callable]:
     """Log lines of ``app.access`` in a chosen format: ``start(kind)`` returns the stream."""
     logger = logging.getLogger("app.access")
+    assert not logger.disabled, "something (logging.config?) switched the access log off"
     handlers: list[logging.Handler] = []
 
     def start(kind: str) -> io.StringIO:

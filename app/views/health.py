@@ -22,4 +22,5 @@ def health() -> Response:
 
 
 def register(appbuilder: AppBuilder) -> None:
-    appbuilder.app.register_blueprint(blueprint)
+    # register_all runs inside the app context of the app being built
+    current_app.register_blueprint(blueprint)
