@@ -8,8 +8,10 @@ PostgreSQL: ``PGPORT=55441 bash scripts/test-postgres.sh tests/test_ops_backup.p
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import threading
 import tarfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -17,9 +19,10 @@ from typing import Any, Callable, Iterator
 import pytest
 from flask import Flask
 from flask_migrate import stamp
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, insert, inspect, text
 
 from app.extensions import db
+from app.models.audit import AuditLog
 from app.services.backup import (SchemaTooNew, TargetNotEmpty, create_backup, restore_backup,
                                  verify_archive)
 from app.services.backup.schema import head_revision
@@ -187,3 +190,36 @@ def test_an_archive_from_an_older_schema_is_upgraded_after_restoring(
         assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == PROBE_REVISION
         assert "ops_upgrade_probe" in inspect(db.engine).get_table_names()
         assert picture(db.session) == instance["picture"]
+
+
+def test_a_backup_taken_while_the_app_writes_is_a_consistent_snapshot(app: Flask, instance: dict,
+                                                                      tmp_path: Path) -> None:
+    """A writer keeps committing while the backup runs: the archive verifies (for SQLite its
+    snapshot's counts equal the manifest's), and it holds some count between before and after."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    stop, written = threading.Event(), []
+
+    def write() -> None:
+        while not stop.is_set():
+            with engine.begin() as conn:
+                conn.execute(insert(AuditLog).values(at=dt.datetime.utcnow(), action="ops.test",
+                                                     object_type="Test", object_id=len(written)))
+            written.append(1)
+
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*) FROM audit_log")).scalar_one()
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(written) < 5:  # the writer is really running when the backup starts
+            stop.wait(0.01)
+        result = create_backup(app.config["SQLALCHEMY_DATABASE_URI"], app.config["UPLOAD_FOLDER"],
+                               tmp_path)
+    finally:
+        stop.set()
+        writer.join()
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT COUNT(*) FROM audit_log")).scalar_one()
+    engine.dispose()
+    assert verify_archive(result.path).ok
+    assert before < result.manifest["counts"]["audit_log"] <= after
