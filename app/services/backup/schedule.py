@@ -10,13 +10,13 @@ import atexit
 import datetime as dt
 import fcntl
 import logging
-import threading
 from pathlib import Path
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from app.services.background import DaemonLoop
 from app.services.backup.archive import ARCHIVE_PREFIX, ARCHIVE_SUFFIX, BackupResult, create_backup
 from app.services.backup.database import Tools
 
@@ -73,30 +73,16 @@ def nightly_backup(url: str, upload_folder: str, dest_dir: str, keep: int, tools
         return result
 
 
-class BackupScheduler:
+class BackupScheduler(DaemonLoop):
     """Sleeps until the next BACKUP_AT, runs ``job``, and again; survives a failed night."""
 
     def __init__(self, job: Callable[[], Optional[BackupResult]], at: str, zone: str) -> None:
+        super().__init__("backup-nightly")
         self.job = job
         self.at = at
         self.zone = zone
         self.last_error: Optional[str] = None
         self.last_archive: Optional[Path] = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="backup-nightly", daemon=True)
-
-    def start(self) -> "BackupScheduler":
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
 
     def run_once(self) -> Optional[BackupResult]:
         try:
