@@ -95,7 +95,8 @@ def test_a_stopped_background_thread_gives_503(app: Flask, anon_client: Any) -> 
     assert body["checks"]["background"]["threads"] == {"backup-nightly": "stopped"}
 
 
-def test_an_outbox_far_behind_gives_503_with_its_lag(anon_client: Any, session: Any, demo: Any) -> None:
+def test_an_outbox_far_behind_gives_503_with_its_lag(app: Flask, anon_client: Any, session: Any,
+                                                     demo: Any) -> None:
     old = dt.datetime.utcnow() - dt.timedelta(hours=2)
     session.add(OutboxMessage(kind="deposit_status", idempotency_key="ops-health-lag", org_id=demo.org_a.id,
                               house_id=demo.house_a.id, payload={}, created_at=old, next_attempt_at=old))
@@ -105,6 +106,14 @@ def test_an_outbox_far_behind_gives_503_with_its_lag(anon_client: Any, session: 
     outbox = response.get_json()["checks"]["outbox"]
     assert response.get_json()["failing"] == ["outbox"]
     assert outbox["pending"] == 1 and outbox["lag_seconds"] >= 7200 > outbox["max_lag_seconds"]
+
+    limit = app.config["HEALTH_OUTBOX_MAX_LAG_SECONDS"]
+    app.config["HEALTH_OUTBOX_MAX_LAG_SECONDS"] = 0  # report only
+    try:
+        relaxed = anon_client.get("/health")
+    finally:
+        app.config["HEALTH_OUTBOX_MAX_LAG_SECONDS"] = limit
+    assert relaxed.status_code == 200 and relaxed.get_json()["checks"]["outbox"]["lag_seconds"] >= 7200
 
 
 @pytest.fixture()

@@ -199,8 +199,9 @@ def clear(url: str | URL) -> None:
     """Remove every table of the target (``restore --force``)."""
     if dialect_of(url) == SQLITE:
         path = sqlite_path(url)
-        if path.exists():
-            path.unlink()
+        # A journal left beside a new file would be replayed into it: remove them together.
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
         return
     engine = create_engine(url, poolclass=NullPool)
     try:
