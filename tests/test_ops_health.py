@@ -159,3 +159,21 @@ def test_log_lines_carry_request_id_and_user_id(client_for: Any, anon_client: An
     assert [p["request_id"] for p in pairs] == [r["request_id"] for r in records]
     mine = next(p for p in pairs if p["request_id"] == generated)
     assert mine["user_id"] == str(demo.users["dev_a"].id) and mine["msg"] == "GET /orders/ 200"
+
+
+def test_the_serving_process_runs_the_nightly_backup_thread_and_health_sees_it(
+        monkeypatch: pytest.MonkeyPatch, app: Flask, tmp_path: Path) -> None:
+    monkeypatch.setenv("JM_SERVING", "1")
+    serving = build_test_app(TESTING=False, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                             UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], BACKUP_DIR=str(tmp_path),
+                             TRADE_BACKGROUND_DELIVERY=False, BACKUP_NIGHTLY=True)
+    scheduler = serving.extensions["background_threads"]["backup-nightly"]
+    try:
+        body = serving.test_client().get("/health").get_json()
+        assert body["checks"]["background"] == {"ok": True, "threads": {"backup-nightly": "running"}}
+    finally:
+        scheduler.stop(5)
+        with serving.app_context():
+            db.engine.dispose()
+    assert not scheduler.alive
+    assert serving.test_client().get("/health").status_code == 503
