@@ -223,3 +223,12 @@ def test_a_backup_taken_while_the_app_writes_is_a_consistent_snapshot(app: Flask
     engine.dispose()
     assert verify_archive(result.path).ok
     assert before < result.manifest["counts"]["audit_log"] <= after
+
+
+def test_create_against_an_unreachable_database_says_so(is_postgres: bool, tmp_path: Path) -> None:
+    url = ("postgresql://jm@127.0.0.1:9/jm_nowhere?connect_timeout=2" if is_postgres
+           else f"sqlite:///{tmp_path / 'no-such-folder' / 'platform.sqlite'}")
+    down = build_test_app(SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    result = _cli(down, "backup", "create", "--to", str(tmp_path / "backups"))
+    assert result.exit_code == 1 and result.output.startswith("Error:")
+    assert not list((tmp_path / "backups").glob("jm-backup-*"))

@@ -7,10 +7,14 @@ from typing import Optional
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.services.backup import (BackupError, Tools, create_backup, prune, restore_backup,
                                  verify_archive)
+
+#: A database that cannot be reached is an operator's problem to read, not a traceback.
+FAILURES = (BackupError, SQLAlchemyError, OSError)
 
 backup_cli = AppGroup("backup", help="Backups: database snapshot, uploaded files and a manifest.")
 
@@ -28,7 +32,7 @@ def create_command(dest: Optional[str]) -> None:
     try:
         result = create_backup(config["SQLALCHEMY_DATABASE_URI"], config["UPLOAD_FOLDER"],
                                dest or config["BACKUP_DIR"], tools=_tools())
-    except BackupError as exc:
+    except FAILURES as exc:
         raise click.ClickException(str(exc)) from exc
     manifest = result.manifest
     click.echo(f"backup: {result.path}")
@@ -70,7 +74,7 @@ def restore_command(archive: str, force: bool) -> None:
         report = restore_backup(archive, config["SQLALCHEMY_DATABASE_URI"], config["UPLOAD_FOLDER"],
                                 migrations_dir=migrations, upgrade=lambda: upgrade(directory=migrations),
                                 force=force, tools=_tools())
-    except BackupError as exc:
+    except FAILURES as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
