@@ -15,11 +15,12 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Optional
 
 from app.services.backup import database, schema
-from app.services.backup.archive import (FILES_DIR, VerifyReport, extract_member, safe_member_name,
-                                         upload_files, verify_archive)
+from app.services.backup.archive import FILES_DIR, upload_files
 from app.services.backup.database import Tools
 from app.services.backup.errors import (ArchiveInvalid, RestoreMismatch, SchemaTooNew,
                                         TargetNotEmpty)
+from app.services.backup.verify import (VerifyReport, extract_member, safe_member_name,
+                                        verify_archive)
 
 
 @dataclass
