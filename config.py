@@ -139,6 +139,20 @@ class Config:
 
     WKHTMLTOPDF_PATH = os.environ.get("WKHTMLTOPDF_PATH", "/usr/bin/wkhtmltopdf")
 
+    # Operations: backups, health, logs (README "Backup and restore", "Health and logs")
+    MIGRATIONS_DIR = str(BASE_DIR / "migrations")
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+    #: The nightly backup thread runs in the serving process (JM_SERVING=1) at BACKUP_AT local time.
+    BACKUP_NIGHTLY = _env_bool("BACKUP_NIGHTLY", True)
+    BACKUP_AT = os.environ.get("BACKUP_AT", "02:30")
+    BACKUP_KEEP = _env_int("BACKUP_KEEP", 14)
+    PG_DUMP_PATH = os.environ.get("PG_DUMP_PATH", "pg_dump")
+    PG_RESTORE_PATH = os.environ.get("PG_RESTORE_PATH", "pg_restore")
+    #: /health fails its outbox part when the oldest undelivered push is older than this.
+    HEALTH_OUTBOX_MAX_LAG_SECONDS = _env_int("HEALTH_OUTBOX_MAX_LAG_SECONDS", 3600)
+    #: "keyvalue" (logfmt) or "json" (one object per line).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "keyvalue")
+
 
 class TestConfig(Config):
     TESTING = True

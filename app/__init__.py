@@ -1,7 +1,6 @@
 """Application factory: configuration first, then one small init step per concern."""
 from __future__ import annotations
 
-import logging
 from typing import Any, Optional
 
 from flask import Flask
@@ -12,11 +11,10 @@ def create_app(config: Optional[Any] = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from app import init
 
+    init.init_logging(app)
     init.init_extensions(app)
     init.init_appbuilder(app)
     init.init_error_handlers(app)

@@ -11,6 +11,13 @@ from app.domain.ids import MAX_ID, fits_integer
 from app.extensions import csrf, db, migrate
 
 
+def init_logging(app: Flask) -> None:
+    """Parseable log lines carrying the request id and user id (README "Health and logs")."""
+    from app.request_log import init_request_logging
+
+    init_request_logging(app)
+
+
 def init_extensions(app: Flask) -> None:
     importlib.import_module("app.models")  # every model must be known to the metadata
 
@@ -84,13 +91,19 @@ def init_cli(app: Flask) -> None:
 
 
 def init_background(app: Flask) -> None:
-    if not app.config.get("TRADE_BACKGROUND_DELIVERY") or app.config.get("TESTING"):
-        return
+    """Threads of the serving process, named in ``app.extensions["background_threads"]`` for
+    /health: the outbox deliverer and the nightly backup."""
     import os
 
-    # Only the serving process (not `flask db upgrade` etc.) runs the deliverer.
-    if os.environ.get("JM_SERVING") != "1":
+    # Only the serving process (not `flask db upgrade` etc.) runs them.
+    if app.config.get("TESTING") or os.environ.get("JM_SERVING") != "1":
         return
-    from app.services.outbox import start_background_deliverer
+    threads = app.extensions.setdefault("background_threads", {})
+    if app.config.get("TRADE_BACKGROUND_DELIVERY"):
+        from app.services.outbox import start_background_deliverer
 
-    start_background_deliverer(app, app.config["TRADE_DELIVERY_INTERVAL"])
+        threads["trade-outbox"] = start_background_deliverer(app, app.config["TRADE_DELIVERY_INTERVAL"])
+    if app.config.get("BACKUP_NIGHTLY"):
+        from app.services.backup.schedule import start_backup_scheduler
+
+        threads["backup-nightly"] = start_backup_scheduler(app)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import logging
-import threading
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +28,7 @@ from app.integrations.trading import (TradingClient, TradingError, TradingNotCon
 from app.models.base import ZERO, utcnow
 from app.models.outbox import OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, OutboxMessage
 from app.models.property import HOUSE_CANCELLED, HOUSE_CLOSED, House
+from app.services.background import DaemonLoop
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances,
                                  deposit_state, paid_amount)
 from app.services.unit_of_work import transaction
@@ -280,28 +280,13 @@ def outbox_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-class BackgroundDeliverer:
+class BackgroundDeliverer(DaemonLoop):
     """A daemon thread running ``deliver_pending`` every ``interval_seconds`` in its own app context."""
 
     def __init__(self, app: Flask, interval_seconds: float) -> None:
+        super().__init__("trade-outbox")
         self.app = app
         self.interval = interval_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="trade-outbox", daemon=True)
-
-    def start(self) -> "BackgroundDeliverer":
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to finish after the current run and wait for it."""
-        self._stop.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
 
     def run_once(self) -> DeliveryReport | None:
         from app.extensions import db
