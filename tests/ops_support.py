@@ -34,8 +34,8 @@ def put_money_and_documents(session: Session, demo: Any, upload_folder: str) -> 
     dev, officer = demo.users["dev_a"], demo.users["officer"]
     order = save_draft(session, dev, "area_collect", DraftInput(
         agent=AgentInput(name="李敏", phone="13800138001", id_type="01", id_no="11010519491231002X"),
-        area={"name": "备份花园", "district_code": "440703", "address": "江门市蓬江区备份路1号"},
-        deposit_time_point="2026-03-01"))
+        fields={"area": {"name": "备份花园", "district_code": "440703",
+                         "address": "江门市蓬江区备份路1号"}, "deposit_time_point": "2026-03-01"}))
     staging.insert_lines(session, order.id, [
         (staging.BUILDING, staging.building_data(name="A座", structure_code="rc", floors=6)),
         (staging.HOUSE, staging.house_data(building="A座", floor=1, room="101", unit="1",
