@@ -47,6 +47,7 @@ from app.security.roles import (ACCEPT, APPROVE, REJECT, RES_ORDER, RES_REVIEW, 
                                 WITHDRAW, WRITE)
 from app.security.tenant import Scope, is_internal_user
 from app.services.audit import record
+from app.services.orders import claims
 from app.services.orders.states import (EDITABLE, LOCAL_TZ, LOCKING, STATUS_LABELS,  # noqa: F401
                                         local_time, status_label, today_local)
 from app.services.orders.types.base import OrderHandler, handler_for
@@ -269,8 +270,9 @@ def _run(session: Session, order_id: int, action: str, user: Any, *,
         # validate() ran under the row lock, so only another order's simultaneous change of the
         # register (e.g. the same area name approved a moment ago) lands here.
         session.rollback()
-        raise Conflict(_l("The register was changed by another order at the same moment. "
-                          "Reload the page and try again.")) from exc
+        raise Conflict(claims.conflict_message(session, order_id, exc) or _l(
+            "The register was changed by another order at the same moment. "
+            "Reload the page and try again.")) from exc
     except OperationalError as exc:
         session.rollback()
         if "locked" in str(exc).lower():  # SQLite: the other writer held the database too long

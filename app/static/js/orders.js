@@ -178,8 +178,8 @@
         var items = r.body.items || [];
         status.textContent = items.length ? "" : data.msgNoprojects;
         tableBody.innerHTML = items.map(function (p) {
-          var note = p.collected_as ? '<br><span class="label label-default">' +
-            escapeHtml(data.msgCollected.replace("__NAME__", p.collected_as)) + "</span>" : "";
+          // "taken" names the area or the unfinished order that already has the project.
+          var note = p.taken ? '<br><span class="label label-default">' + escapeHtml(p.taken) + "</span>" : "";
           return '<tr><td><input type="checkbox" class="jm-project-check" value="' + escapeHtml(p.project_id) +
             '"></td><td>' + escapeHtml(p.name) + note + '<br><small class="text-muted">' + escapeHtml(p.project_id) +
             "</small></td><td>" + escapeHtml(p.address) + "</td><td>" + escapeHtml(p.presale_permit_no) +
