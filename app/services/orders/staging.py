@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional, Sequence
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from app.domain.location import location_text as house_location_text
 from app.models.order import OrderLine
 from app.services.accounts import BuildingInput, HouseInput, OwnerInput
 
@@ -71,9 +72,8 @@ def location(data: dict[str, Any]) -> Location:
 
 
 def location_text(data: dict[str, Any]) -> str:
-    unit = data.get("unit") or ""
-    return " ".join(p for p in (data["building"], unit and f"{unit}单元", f"{data['floor']}层",
-                                data["room"]) if p)
+    """A staged house's place in words (the one formatting: ``app.domain.location``)."""
+    return house_location_text(data["building"], data.get("unit"), data["room"], data["floor"])
 
 
 def to_house_input(data: dict[str, Any], origin: str = "") -> HouseInput:
