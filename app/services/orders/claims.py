@@ -80,15 +80,8 @@ def project_holders(session: Session, project_ids: Iterable[str], *,
     wanted = {p for p in project_ids if p}
     if not wanted:
         return {}
-    holders: dict[str, Holder] = {}
-    for chunk in _chunks(wanted):
-        query = (select(AreaTradeProject.project_id, PropertyArea.name)
-                 .join(PropertyArea, PropertyArea.id == AreaTradeProject.area_id)
-                 .where(AreaTradeProject.project_id.in_(chunk)))
-        if except_area_id is not None:
-            query = query.where(AreaTradeProject.area_id != except_area_id)
-        for pid, name in session.execute(query):
-            holders[pid] = Holder(area_name=name)
+    holders = _in_areas(session, AreaTradeProject.project_id, AreaTradeProject.area_id, wanted,
+                        except_area_id)
     # Open orders are few; their project lists live in the JSON payload, read here in Python.
     query = select(BusinessOrder.number, BusinessOrder.payload).where(
         BusinessOrder.status.in_(HOLDING)).order_by(BusinessOrder.id)
@@ -98,6 +91,20 @@ def project_holders(session: Session, project_ids: Iterable[str], *,
         for pid in (payload or {}).get("trade_project_ids") or []:
             if pid in wanted:
                 holders.setdefault(pid, Holder(order_number=number))
+    return holders
+
+
+def _in_areas(session: Session, code: Any, area_id: Any, codes: Iterable[str],
+              except_area_id: Optional[int]) -> dict[str, Holder]:
+    """Codes of rows (``code`` column, in the area of ``area_id``) outside ``except_area_id``."""
+    holders: dict[str, Holder] = {}
+    for chunk in _chunks(codes):
+        query = (select(code, PropertyArea.name).join(PropertyArea, PropertyArea.id == area_id)
+                 .where(code.in_(chunk)))
+        if except_area_id is not None:
+            query = query.where(area_id != except_area_id)
+        for value, name in session.execute(query):
+            holders[value] = Holder(area_name=name)
     return holders
 
 
@@ -140,14 +147,8 @@ def building_code_holders(session: Session, codes: Iterable[str], *,
     line of another open order."""
     codes = list(codes)
     holders = _held_by_orders(session, BUILDING, "trade_building_code", codes, except_order_id)
-    for chunk in _chunks(codes):
-        query = (select(Building.trade_building_code, PropertyArea.name)
-                 .join(PropertyArea, PropertyArea.id == Building.area_id)
-                 .where(Building.trade_building_code.in_(chunk)))
-        if except_area_id is not None:
-            query = query.where(Building.area_id != except_area_id)
-        for value, area in session.execute(query):
-            holders[value] = Holder(area_name=area)
+    holders.update(_in_areas(session, Building.trade_building_code, Building.area_id, codes,
+                             except_area_id))
     return holders
 
 
