@@ -44,3 +44,22 @@ def test_notices_and_order_lines_use_the_same_words(app, session, demo):
         assert house_location(house) == f"{house.building.name}1单元{house.room}"
         assert staging.location_text(data) == "甲3幢1单元1层0101"
     session.rollback()
+
+
+def test_a_printed_notice_does_not_double_the_unit(app, session, demo, dev_a_client):
+    from sqlalchemy import select
+
+    from app.models.property import House
+    from app.services.payments import issue_building_notices
+
+    houses = session.scalars(select(House).where(House.building_id == demo.building_a.id)).all()
+    for house in houses:
+        house.unit = f"{house.unit or '1'}单元".replace("单元单元", "单元")
+    session.commit()
+    notice = issue_building_notices(session, demo.area_a, [demo.building_a.id],
+                                    user_id=None).notices[0]
+    page = dev_a_client.get(f"/notices/print/{notice.id}?format=html")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "单元单元" not in text
+    assert f"{demo.building_a.name}{houses[0].unit}{houses[0].room}" in text

@@ -171,7 +171,7 @@ def _project_dict(project: TradeProject, holder: Optional[claims.Holder]) -> dic
     taken = None
     if holder is not None:
         taken = (_("Already collected as %(name)s", name=holder.area_name) if holder.area_name
-                 else _("Held by order %(number)s.", number=holder.order_number))
+                 else _("Held by unfinished order %(number)s", number=holder.order_number))
     return {"project_id": project.project_id, "name": project.name, "address": project.address,
             "district_code": project.district_code, "presale_permit_no": project.presale_permit_no,
             "building_count": project.building_count, "house_count": project.house_count,
@@ -197,8 +197,7 @@ def fetch_work(order_id: int, user_id: int, project_ids: Sequence[str],
         taken = claims.project_problems(session, order, list(project_ids),
                                         handler_for(order.type).existing_area_id(order))
         if taken:
-            raise JobRefused(_l("Nothing was added: %(n)d projects are already taken.",
-                                n=len(taken)), taken)
+            raise JobRefused(_l("Nothing was added: these projects are already taken."), taken)
         total = len(project_ids) + 2
         fetched: list[TradeProjectHouses] = []
         with client_factory() as client:
