@@ -63,3 +63,11 @@ def test_a_printed_notice_does_not_double_the_unit(app, session, demo, dev_a_cli
     text = page.get_data(as_text=True)
     assert "单元单元" not in text
     assert f"{demo.building_a.name}{houses[0].unit}{houses[0].room}" in text
+
+
+def test_a_sheet_listing_a_house_as_unit_1_and_1danyuan_names_both_rows():
+    from app.documents.excel.house_sheet import unique_houses
+
+    row = {"building_name": "1栋", "floor": 1, "room": "101"}
+    rows = [(2, {**row, "unit": "1"}), (3, {**row, "unit": "1单元"}), (4, {**row, "unit": "2"})]
+    assert [(number, column) for number, column, _reason in unique_houses(rows)] == [(3, "room")]

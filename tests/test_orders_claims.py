@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -368,3 +369,21 @@ def test_the_migration_fills_the_project_table(_database):
         with pytest.raises(IntegrityError):
             conn.execute(text(_houses_sql([(3, 2, 2, "T-A", "open")])))
     engine.dispose()
+
+
+def test_a_unit_written_with_its_word_is_the_same_house(session, demo):
+    """"1单元" in a sheet is unit "1" of the register: no second account for the same house."""
+    from app.models.order import HOUSE_SUPPLEMENT
+
+    existing = demo.house_a
+    assert not existing.unit.endswith("单元")
+    order = BusinessOrder(type=HOUSE_SUPPLEMENT, org_id=existing.org_id, area_id=existing.area_id,
+                          payload={})
+    data = staging.house_data(building=existing.building.name, unit=f"{existing.unit}单元",
+                              floor=existing.floor, room=existing.room, building_area="80",
+                              use_code="residential", has_lift=True, source="excel")
+    incoming = intake.Incoming([], [data], ["Row 2"], [2])
+    problems = intake.incoming_problems(session, order, incoming)
+    assert [label for _i, label, _r in problems] == ["Row 2"]
+    with force_locale("en"):
+        assert "already exists" in str(problems[0][2])

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.location import location_text as house_location_text
+from app.domain.location import unit_number
 from app.models.order import OrderLine
 from app.services.accounts import BuildingInput, HouseInput, OwnerInput
 
@@ -68,7 +69,7 @@ def building_data(*, name: str, structure_code: Optional[str] = None,
 
 def location(data: dict[str, Any]) -> Location:
     """Building, unit, floor and room: what makes a house the same house within an area."""
-    return (data["building"], data.get("unit") or "", int(data["floor"]), data["room"])
+    return (data["building"], unit_number(data.get("unit")), int(data["floor"]), data["room"])
 
 
 def location_text(data: dict[str, Any]) -> str:
