@@ -154,8 +154,10 @@ class AreaTradeProject(Model):
     """
 
     __tablename__ = "area_trade_project"
+    __table_args__ = (UniqueConstraint("project_id", name="uq_area_trade_project"),)
 
-    project_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(40), nullable=False)
     area_id: Mapped[int] = mapped_column(ForeignKey("property_area.id"), nullable=False, index=True)
 
     area: Mapped[PropertyArea] = relationship()

@@ -82,10 +82,12 @@ def upgrade() -> None:
             "or correct all but one of each, then run the upgrade again.\n  " + "\n  ".join(report))
     op.create_table(
         "area_trade_project",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.String(length=40), nullable=False),
         sa.Column("area_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["area_id"], ["property_area.id"]),
-        sa.PrimaryKeyConstraint("project_id"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("project_id", name="uq_area_trade_project"),
     )
     with op.batch_alter_table("area_trade_project", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_area_trade_project_area_id"), ["area_id"], unique=False)

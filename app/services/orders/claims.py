@@ -253,8 +253,8 @@ def _staged(session: Session, order_id: int, target: str) -> list[tuple[int, dic
 def claim_projects(session: Session, area: PropertyArea, project_ids: Iterable[str]) -> None:
     """Record that ``project_ids`` were collected into ``area`` (the caller commits).
 
-    A project another area holds makes the flush fail with an ``IntegrityError`` on the primary
-    key, which the workflow reports through ``conflict_message``.
+    A project another area holds makes the flush fail with an ``IntegrityError`` on
+    ``uq_area_trade_project``, which the workflow reports through ``conflict_message``.
     """
     wanted = [p for p in dict.fromkeys(project_ids) if p]
     if not wanted:
