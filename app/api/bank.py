@@ -8,13 +8,13 @@ No user session or token: the bank signs each request with the shared secret BAN
 The timestamp is inside the signed text, so an old request cannot be replayed with a fresh
 header; a repeated confirmation is harmless anyway (idempotent by bank serial number). Body:
 ``{"notice_number", "bank_serial", "channel": "bank"|"qiaodu"|"pos", "paid_on": "YYYY-MM-DD",
-"amount": "1234.50"}``. Errors are JSON ``{"message", "problems"}`` with a translated message.
+"amount": "1234.50"}``; the amount (text or JSON number) has at most two decimal places, anything
+finer is refused like a wrong amount (422). Errors are JSON ``{"message", "problems"}`` with a translated message.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from typing import Any, Mapping
 
@@ -23,6 +23,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.api import BaseApi, expose
 from flask_babel import lazy_gettext as _l
 
+from app.domain.money import json_loads_exact
 from app.errors import DomainError
 from app.extensions import db
 from app.security.roles import RES_BANK
@@ -138,7 +139,8 @@ class BankApi(BaseApi):
 
 def _decode(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body.decode("utf-8"))
+        # Numbers stay Decimal: "amount": 7201.801 must be refused, not rounded through float.
+        data = json_loads_exact(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise DomainError(_l("The request body must be a JSON object.")) from exc
     if not isinstance(data, dict):

@@ -16,6 +16,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_babel import lazy_gettext as _l
 
+from app.domain.money import json_loads_exact, to_exact_money
 from app.errors import DomainError, NotFound, Problem, ValidationFailed
 from app.extensions import db
 from app.views.errors import problem_response
@@ -51,6 +52,20 @@ def _order_dict(order: BusinessOrder) -> dict[str, Any]:
             "submitted_at": order.submitted_at.isoformat() + "Z" if order.submitted_at else None}
 
 
+def _json_object() -> dict[str, Any]:
+    """The request's JSON object with fractions as Decimal, so a price never passes float."""
+    try:
+        body = json_loads_exact(request.get_data(cache=True))
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _exact_price(value: Any) -> Any:
+    """A price to the cent or ValueError (reported per house): 1234.567 is not rounded."""
+    return None if value in (None, "") else to_exact_money(value)
+
+
 def _houses(items: Any) -> intake.Incoming:
     """House dicts of the request as line data; type problems named by index."""
     if not isinstance(items, list) or len(items) > MAX_API_HOUSES:
@@ -68,7 +83,7 @@ def _houses(items: Any) -> intake.Incoming:
                 building_area=Decimal(str(item["building_area"])),
                 inner_area=item.get("inner_area"), use_code=str(item["use_code"]),
                 has_lift=bool(item.get("has_lift")), sales_status=item.get("sales_status"),
-                price=item.get("price"), source=SOURCE_EXCEL)
+                price=_exact_price(item.get("price")), source=SOURCE_EXCEL)
         except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as error:
             problems.append(Problem(f"houses[{index}]", _l("Invalid house: %(error)s",
                                                            error=str(error))))
@@ -154,9 +169,7 @@ class OrdersApi(BaseApi):
             422:
               description: Problems, by field or house index
         """
-        body = request.get_json(silent=True) or {}
-        if not isinstance(body, dict):
-            body = {}
+        body = _json_object()
         order_type = body.get("type")
         if order_type not in api_types():
             return self._error(ValidationFailed(_l("Unknown order type."),

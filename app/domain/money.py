@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -49,25 +50,20 @@ def _clean_amount_text(value: str) -> str:
     return sign + text
 
 
-def to_money(value: object) -> Decimal:
-    """Return ``value`` as a Decimal rounded half-up to the cent.
-
-    Accepts Decimal, int, float (via its shortest repr, so an Excel 12.3 stays 12.30) and text with
-    full-width digits, "¥"/"元"/"人民币" marks and thousands commas ("1,234.50"). Raises ValueError
-    with a translated message for anything else, including "12,50", exponents, NaN and infinity.
-    """
+def _amount_decimal(value: object) -> Decimal:
+    """``value`` as an unrounded finite Decimal (the parsing rules of ``to_money``)."""
     if value is None or isinstance(value, bool):
         raise ValueError(_l("Amount is missing or not a number."))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(_l("Amount %(value)s is not a finite number.", value=value))
-        return quantize_money(Decimal(repr(value)))
+        return Decimal(repr(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(_l("Amount %(value)s is not a finite number.", value=value))
-        return quantize_money(value)
+        return value
     if isinstance(value, int):
-        return quantize_money(value)
+        return Decimal(value)
     if not isinstance(value, str):
         raise ValueError(_l("Amount is missing or not a number."))
     text = _clean_amount_text(value)
@@ -77,10 +73,50 @@ def to_money(value: object) -> Decimal:
         text = text.replace(",", "")
     if not _PLAIN_RE.match(text):
         raise ValueError(_l("Amount %(value)s is not a valid number.", value=value.strip()))
+    return Decimal(text)
+
+
+def to_money(value: object) -> Decimal:
+    """Return ``value`` as a Decimal rounded half-up to the cent.
+
+    Accepts Decimal, int, float (via its shortest repr, so an Excel 12.3 stays 12.30) and text with
+    full-width digits, "¥"/"元"/"人民币" marks and thousands commas ("1,234.50"). Raises ValueError
+    with a translated message for anything else, including "12,50", exponents, NaN and infinity.
+    """
+    number = _amount_decimal(value)
     try:
-        return quantize_money(Decimal(text))
+        return quantize_money(number)
     except InvalidOperation as exc:
-        raise ValueError(_l("Amount %(value)s is too large.", value=value.strip())) from exc
+        raise ValueError(_l("Amount %(value)s is too large.", value=str(value).strip())) from exc
+
+
+def to_exact_money(value: object) -> Decimal:
+    """Return ``value`` as a Decimal of two places, refusing whatever ``to_money`` would round.
+
+    For amounts that must match to the cent (a bank's payment confirmation, amounts typed for
+    notices): a binary float is refused outright (it may already have lost digits; decode JSON
+    with ``json_loads_exact``), and so is any amount written with more than two decimal places,
+    "7201.801" as well as "7201.800". The text forms of ``to_money`` are accepted.
+    """
+    if isinstance(value, float):
+        raise ValueError(_l("Amount %(value)s must be sent as text or as an exact decimal number.",
+                            value=repr(value)))
+    number = _amount_decimal(value)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(_l("Amount %(value)s has more than two decimal places.",
+                            value=str(value).strip()))
+    return to_money(number)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_loads_exact(data: str | bytes) -> object:
+    """``json.loads`` whose numbers with a fraction stay Decimal (never float); NaN and Infinity
+    are refused (ValueError), as strict JSON has them not."""
+    return json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def _words_below_10k(n: int) -> str:

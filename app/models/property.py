@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Area, Money, OrgOwned, Timestamped
@@ -21,6 +21,12 @@ HOUSE_STATES = (HOUSE_OPEN, HOUSE_CANCELLED, HOUSE_CLOSED)
 SOURCE_TRADE = "trade"   # 接口获取 from the trading system
 SOURCE_EXCEL = "excel"   # template import
 SOURCE_ORDER = "order"   # created by a split/merge order
+
+#: One real house, one account: a trading-system house code belongs to at most one open house, a
+#: building code to at most one building. Partial unique indexes so closed and cancelled houses
+#: (whose code a successor may take over) and rows without a code do not count.
+OPEN_TRADE_HOUSE_WHERE = "status = 'open' AND trade_house_code IS NOT NULL"
+TRADE_BUILDING_WHERE = "trade_building_code IS NOT NULL"
 
 
 class PropertyArea(OrgOwned, Timestamped, Model):
@@ -60,7 +66,11 @@ class Building(OrgOwned, Timestamped, Model):
     """楼幢."""
 
     __tablename__ = "building"
-    __table_args__ = (UniqueConstraint("area_id", "name", name="uq_building_area_name"),)
+    __table_args__ = (
+        UniqueConstraint("area_id", "name", name="uq_building_area_name"),
+        Index("uq_building_trade_code", "trade_building_code", unique=True,
+              sqlite_where=text(TRADE_BUILDING_WHERE), postgresql_where=text(TRADE_BUILDING_WHERE)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("property_area.id"), nullable=False, index=True)
@@ -88,6 +98,9 @@ class House(OrgOwned, Timestamped, Model):
     __table_args__ = (
         Index("ix_house_location", "building_id", "unit", "floor", "room"),
         Index("ix_house_area_status", "area_id", "status"),
+        Index("uq_house_trade_code_open", "trade_house_code", unique=True,
+              sqlite_where=text(OPEN_TRADE_HOUSE_WHERE),
+              postgresql_where=text(OPEN_TRADE_HOUSE_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -133,6 +146,23 @@ class House(OrgOwned, Timestamped, Model):
 
     def __repr__(self) -> str:
         return f"{self.code}"
+
+
+class AreaTradeProject(Model):
+    """A trading-system project collected into a property area: each project into one area only.
+
+    ``PropertyArea.trade_project_ids`` keeps the readable list; this table is what the database
+    can hold unique.
+    """
+
+    __tablename__ = "area_trade_project"
+    __table_args__ = (UniqueConstraint("project_id", name="uq_area_trade_project"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    area_id: Mapped[int] = mapped_column(ForeignKey("property_area.id"), nullable=False, index=True)
+
+    area: Mapped[PropertyArea] = relationship()
 
 
 class Owner(OrgOwned, Model):

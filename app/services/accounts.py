@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.domain.location import unit_number
 from app.domain.money import quantize_money
 from app.domain.numbering import house_account_number
 from app.errors import Problem, ValidationFailed
@@ -61,7 +62,8 @@ class HouseInput:
     origin: str = ""
 
     def location(self) -> tuple[str, str, int, str]:
-        return (self.building_name, self.unit or "", int(self.floor), self.room)
+        """What makes it the same house in an area; "1" and "1单元" are the same unit."""
+        return (self.building_name, unit_number(self.unit), int(self.floor), self.room)
 
 
 def area_code(area: PropertyArea) -> str:
@@ -81,7 +83,7 @@ def existing_locations(session: Session, area_id: int) -> set[tuple[str, str, in
         .join(House, House.building_id == Building.id)
         .where(Building.area_id == area_id, House.status == HOUSE_OPEN)
     )
-    return {(name, unit or "", floor, room) for name, unit, floor, room in rows}
+    return {(name, unit_number(unit), floor, room) for name, unit, floor, room in rows}
 
 
 def building_floors(session: Session, area_id: Optional[int],

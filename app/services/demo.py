@@ -17,6 +17,7 @@ from app.models.property import SOURCE_TRADE, PropertyArea
 from app.security.roles import (ROLE_ADMIN, ROLE_DEV_ADMIN, ROLE_DEV_PAYMENT, ROLE_DEV_PROPERTY,
                                 ROLE_OFFICER, ROLE_TELLER)
 from app.services.accounts import BuildingInput, HouseInput, area_code, open_houses
+from app.services.orders.claims import claim_projects
 from app.services.reference import CODE_TABLES, seed_reference_data
 from app.services.standards import StandardBook
 from app.services.unit_of_work import unit_of_work
@@ -125,6 +126,7 @@ def load_demo(session: Session, sm: Any, password: str) -> list[str]:
             session.add(area)
             session.flush()
             area.code = area_code(area)
+            claim_projects(session, area, [project["project_id"]])
             buildings, houses = house_inputs_from_trade(project)
             open_houses(session, area, buildings, houses, book, source=SOURCE_TRADE,
                         deposit_time_point=dt.date(2026, 1, 1), on=dt.date(2026, 1, 1))

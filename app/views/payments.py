@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 
 from app.domain.localtime import local_today
-from app.domain.money import to_money
+from app.domain.money import json_loads_exact, to_exact_money
 from app.domain.validators import ID_TYPES
 from app.errors import Problem, ValidationFailed
 from app.extensions import db
@@ -35,7 +35,11 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    """The request's JSON object, numbers with a fraction as Decimal (amounts never pass float)."""
+    try:
+        body = json_loads_exact(request.get_data(cache=True))
+    except ValueError:
+        abort(400)
     if not isinstance(body, dict):
         abort(400)
     return body
@@ -238,7 +242,7 @@ def _amounts(raw: Any, house_ids: list[int]) -> dict[int, Optional[Decimal]]:
             amounts[house_id] = None
             continue
         try:
-            amounts[house_id] = to_money(value)
+            amounts[house_id] = to_exact_money(value)
         except ValueError as exc:
             problems.append(Problem(str(house_id), exc.args[0]))
     if problems:

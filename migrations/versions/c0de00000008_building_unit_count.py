@@ -1,7 +1,7 @@
 """楼幢变更: a building's number of units (单元数)
 
 Revision ID: c0de00000008
-Revises: ff5f469a0e49
+Revises: c0de00000007
 Create Date: 2026-11-30 12:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "c0de00000008"
-down_revision = "ff5f469a0e49"
+down_revision = "c0de00000007"
 branch_labels = None
 depends_on = None
 

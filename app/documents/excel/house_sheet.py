@@ -17,6 +17,7 @@ from app.documents.excel.columns import Column, ColumnType
 from app.documents.excel.reader import DEFAULT_MAX_ROWS, ImportResult, RowRule, read_sheet
 from app.documents.excel.security import DEFAULT_LIMITS, Limits
 from app.documents.excel.template import build_template
+from app.domain.location import unit_number
 from app.domain.validators import validate_person_name
 
 SHEET_NAME = "房屋信息"
@@ -213,7 +214,7 @@ def unique_houses(
     """No two rows may describe the same house (same building, unit, floor and room)."""
     first: dict[tuple[Any, ...], int] = {}
     for number, row in rows:
-        unit = (row["unit"] or "").casefold()
+        unit = unit_number(row["unit"]).casefold()  # "1" and "1单元" are the same unit
         key = (row["building_name"], unit, row["floor"], row["room"].casefold())
         earlier = first.setdefault(key, number)
         if earlier != number:

@@ -28,9 +28,9 @@ from app.integrations.trading import TradeProject, TradeProjectHouses, TradingCl
 from app.models.codes import KIND_HOUSE_USE, KIND_ID_TYPE, KIND_SALES_STATUS, KIND_STRUCTURE
 from app.models.order import AREA_COLLECT, BusinessOrder
 from app.models.organisation import Organisation
-from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
+from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House
 from app.services.accounts import building_floors, existing_locations
-from app.services.orders import staging, workflow
+from app.services.orders import claims, staging, workflow
 from app.services.orders.jobs import JobOutcome, JobRefused, Progress
 from app.services.orders.types import handler_for
 from app.services.orders.types.new_houses import NewHousesHandler, deposit_point, numbered
@@ -77,7 +77,8 @@ def incoming_problems(session: Session, order: BusinessOrder, incoming: Incoming
     book = StandardBook.load(session)
     on = deposit_point(order)
     seen: dict[tuple, str] = {}
-    result: list[tuple[int, str, Any]] = []
+    result = claims.incoming_problems(session, order, area_id, incoming.houses, incoming.labels,
+                                      incoming.buildings)
     for index, data in enumerate(incoming.houses):
         label = incoming.labels[index]
         loc = staging.location(data)
@@ -196,22 +197,23 @@ def trade_incoming(session: Session, projects: Sequence[TradeProjectHouses]) -> 
 
 def list_trade_projects(session: Session, client: TradingClient, org: Organisation,
                         query: Optional[str] = None) -> list[dict[str, Any]]:
-    """This developer's projects in the trading system, marked when already collected."""
-    collected: dict[str, str] = {}
-    for name, ids in session.execute(select(PropertyArea.name, PropertyArea.trade_project_ids)
-                                     .where(PropertyArea.org_id == org.id)):
-        for pid in (ids or "").split(","):
-            if pid:
-                collected[pid] = name
-    return [_project_dict(p, collected.get(p.project_id))
-            for p in client.list_projects(org.uscc, query or None)]
+    """This developer's projects in the trading system, marked when already collected into an
+    area or held by an unfinished order (``taken`` says which, in words)."""
+    projects = client.list_projects(org.uscc, query or None)
+    holders = claims.project_holders(session, [p.project_id for p in projects])
+    return [_project_dict(p, holders.get(p.project_id)) for p in projects]
 
 
-def _project_dict(project: TradeProject, area_name: Optional[str]) -> dict[str, Any]:
+def _project_dict(project: TradeProject, holder: Optional[claims.Holder]) -> dict[str, Any]:
+    taken = None
+    if holder is not None:
+        taken = (_("Already collected as %(name)s", name=holder.area_name) if holder.area_name
+                 else _("Held by unfinished order %(number)s", number=holder.order_number))
     return {"project_id": project.project_id, "name": project.name, "address": project.address,
             "district_code": project.district_code, "presale_permit_no": project.presale_permit_no,
             "building_count": project.building_count, "house_count": project.house_count,
-            "collected_as": area_name}
+            "collected_as": holder.area_name if holder else None,
+            "held_by": holder.order_number if holder else None, "taken": taken}
 
 
 def fetch_work(order_id: int, user_id: int, project_ids: Sequence[str],
@@ -229,6 +231,10 @@ def fetch_work(order_id: int, user_id: int, project_ids: Sequence[str],
         if repeated:
             raise JobRefused(_l("These projects are already in this order: %(ids)s.",
                                 ids=", ".join(repeated)))
+        taken = claims.project_problems(session, order, list(project_ids),
+                                        handler_for(order.type).existing_area_id(order))
+        if taken:
+            raise JobRefused(_l("Nothing was added: these projects are already taken."), taken)
         total = len(project_ids) + 2
         fetched: list[TradeProjectHouses] = []
         with client_factory() as client:

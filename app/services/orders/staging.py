@@ -18,6 +18,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.errors import Problem
+from app.domain.location import location_text as house_location_text
+from app.domain.location import unit_number
 from app.models.order import OrderLine
 from app.services.accounts import BuildingInput, HouseInput, OwnerInput
 
@@ -78,13 +80,12 @@ def building_data(*, name: str, structure_code: Optional[str] = None,
 
 def location(data: dict[str, Any]) -> Location:
     """Building, unit, floor and room: what makes a house the same house within an area."""
-    return (data["building"], data.get("unit") or "", int(data["floor"]), data["room"])
+    return (data["building"], unit_number(data.get("unit")), int(data["floor"]), data["room"])
 
 
 def location_text(data: dict[str, Any]) -> str:
-    unit = data.get("unit") or ""
-    return " ".join(p for p in (data["building"], unit and f"{unit}单元", f"{data['floor']}层",
-                                data["room"]) if p)
+    """A staged house's place in words (the one formatting: ``app.domain.location``)."""
+    return house_location_text(data["building"], data.get("unit"), data["room"], data["floor"])
 
 
 def to_house_input(data: dict[str, Any], origin: str = "") -> HouseInput:

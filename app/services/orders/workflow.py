@@ -48,7 +48,7 @@ from app.security.roles import (ACCEPT, APPROVE, REJECT, RES_ORDER, RES_REVIEW, 
                                 WITHDRAW, WRITE)
 from app.security.tenant import Scope, is_internal_user
 from app.services.audit import record
-from app.services.orders import staging
+from app.services.orders import claims, staging
 from app.services.orders.states import (EDITABLE, LOCAL_TZ, LOCKING, STATUS_LABELS,  # noqa: F401
                                         local_time, status_label, today_local)
 from app.services.orders.types.base import OrderHandler, display_handler, handler_for
@@ -279,8 +279,10 @@ def _run(session: Session, order_id: int, action: str, user: Any, *,
     except IntegrityError as exc:
         # validate() ran under the row lock, so only another order's simultaneous change of the
         # register (e.g. the same area name approved a moment ago) lands here.
-        raise Conflict(_l("The register was changed by another order at the same moment. "
-                          "Reload the page and try again.")) from exc
+        message = None if in_unit_of_work(session) else claims.conflict_message(
+            session, order_id, exc)
+        raise Conflict(message or _l("The register was changed by another order at the same "
+                                     "moment. Reload the page and try again.")) from exc
     except OperationalError as exc:
         if "locked" in str(exc).lower():  # SQLite: the other writer held the database too long
             raise _lost_race(session, order_id) from exc

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.localtime import local_today
-from app.domain.money import to_money
+from app.domain.money import to_exact_money
 from app.domain.numbering import parse_notice_number
 from app.errors import Conflict, InvalidTransition, NotFound, Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
@@ -102,7 +102,7 @@ def _parse(notice_number: Any, bank_serial: Any, channel: Any, paid_on: Any, amo
         problems.append(Problem("paid_on", _l("The payment date cannot be in the future."), value=day))
     value: Optional[Decimal] = None
     try:
-        value = to_money(amount)
+        value = to_exact_money(amount)
     except ValueError as exc:
         reason = exc.args[0] if exc.args else _l("Amount is missing or not a number.")
         problems.append(Problem("amount", reason))

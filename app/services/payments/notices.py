@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.localtime import local_today
+from app.domain.location import location_text
 from app.domain.money import quantize_money
 from app.domain.numbering import notice_number
 from app.errors import Conflict, InvalidTransition, Problem, ValidationFailed
@@ -110,15 +111,8 @@ class BuildingPreview:
     skipped: list[Skipped]
 
 
-def location_text(building_name: str, unit: str, room: str) -> str:
-    """A house's place as printed: building, unit, room."""
-    if unit:
-        return str(_l("%(building)s unit %(unit)s room %(room)s", building=building_name,
-                       unit=unit, room=room))
-    return str(_l("%(building)s room %(room)s", building=building_name, room=room))
-
-
 def house_location(house: House) -> str:
+    """A house's place as printed on notices: building, unit, room (``app.domain.location``)."""
     return location_text(house.building.name, house.unit, house.room)
 
 

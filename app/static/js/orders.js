@@ -137,11 +137,11 @@
       var items = answer.items || [];
       $status.text(items.length ? '' : $trade.data('msg-noprojects'));
       $body.html($.map(items, function (p) {
-        var taken = p.collected_as ? $trade.data('msg-collected').replace('__NAME__', p.collected_as)
-          : (p.held_by ? $trade.data('msg-held').replace('__NUMBER__', p.held_by) : '');
-        var note = taken ? '<br><span class="label label-default jm-taken">' + esc(taken) + '</span>' : '';
-        return '<tr' + (taken ? ' class="text-muted"' : '') + '><td><input type="checkbox" class="jm-project-check" value="' +
-          esc(p.project_id) + '"' + (taken ? ' disabled' : '') + '></td><td>' + esc(p.name) + note +
+        // "taken" names the area or the unfinished order that already has the project; a
+        // supplement may still fetch its own area's project, so the box stays enabled.
+        var note = p.taken ? '<br><span class="label label-default jm-taken">' + esc(p.taken) + '</span>' : '';
+        return '<tr><td><input type="checkbox" class="jm-project-check" value="' +
+          esc(p.project_id) + '"></td><td>' + esc(p.name) + note +
           '<br><small class="text-muted">' + esc(p.project_id) + '</small></td><td>' + esc(p.address) +
           '</td><td>' + esc(p.presale_permit_no) + '</td><td>' + esc(p.building_count) + '</td><td>' +
           esc(p.house_count) + '</td></tr>';

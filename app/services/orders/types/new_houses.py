@@ -24,7 +24,7 @@ from app.models.order import BusinessOrder, OrderLine
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House, PropertyArea
 from app.services.accounts import building_floors, check_new_houses, open_houses
 from app.services.audit import record
-from app.services.orders import fields, staging
+from app.services.orders import claims, fields, staging
 from app.services.orders.fields import agent_problems
 from app.services.orders.states import LOCKING, today_local
 from app.services.orders.types.base import (TEMPLATE_IMPORT, TRADE_FETCH, FormContent, LineRow,
@@ -196,6 +196,7 @@ class NewHousesHandler(OrderHandler):
             problems.append(problem if seq is None else Problem(
                 line_origin(seq, data), _readable(problem.reason, by_key), row=seq))
         problems += self.open_order_conflicts(session, order, houses)
+        problems += claims.order_problems(session, order, area_id, houses, line_origin)
         return problems
 
     def open_order_conflicts(self, session: Session, order: BusinessOrder,
@@ -218,6 +219,7 @@ class NewHousesHandler(OrderHandler):
     def apply(self, session: Session, order: BusinessOrder, user: Any) -> None:
         """Open every staged house in bulk and queue the trading-system pushes of fetched ones."""
         area = self.target_area(session, order, user)
+        claims.claim_projects(session, area, claims.order_project_ids(order))
         point = deposit_point(order) or today_local()
         buildings = [staging.to_building_input(b)
                      for _s, b in staging.staged(session, order.id, staging.BUILDING)]
