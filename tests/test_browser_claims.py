@@ -21,8 +21,8 @@ AGENT = AgentInput(name="李敏", phone="13800138001", id_type="01", id_no="1101
 def holding_order(session: Any, demo: Any) -> str:
     """A draft collection that already fetched 华信·江畔花园 (P44070302)."""
     order = save_draft(session, demo.users["dev_a"], AREA_COLLECT, DraftInput(
-        agent=AGENT, area={"name": "江畔花园一期", "district_code": "440703",
-                           "address": "江门市蓬江区滨江大道168号"}))
+        agent=AGENT, fields={"area": {"name": "江畔花园一期", "district_code": "440703",
+                                      "address": "江门市蓬江区滨江大道168号"}}))
     order.payload = {**order.payload, "trade_project_ids": ["P44070302"]}
     session.commit()
     return order.number

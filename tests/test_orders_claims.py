@@ -67,8 +67,9 @@ def new_collect(session: Any, user: Any, name: str, codes: list[str], *,
     """A draft collection whose houses carry the given trading-system codes (staged directly, as
     a fetch racing another one would have done)."""
     order = save_draft(session, user, AREA_COLLECT, DraftInput(
-        agent=AGENT, area={"name": name, "district_code": "440703", "address": "江门市蓬江区测试路1号"},
-        deposit_time_point="2026-03-01"))
+        agent=AGENT, fields={"area": {"name": name, "district_code": "440703",
+                                      "address": "江门市蓬江区测试路1号"},
+                             "deposit_time_point": "2026-03-01"}))
     rows = [(staging.BUILDING, staging.building_data(name="A座", structure_code="rc", floors=12,
                                                      trade_building_code=building_code))]
     rows += [(staging.HOUSE, staging.house_data(
