@@ -111,6 +111,8 @@ class Config:
     ATTACHMENT_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
     REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 100_000)
+    #: Days a finished import or fetch (and a refused import's marked copy) is kept for the user.
+    IMPORT_KEEP_DAYS = _env_int("IMPORT_KEEP_DAYS", 7)
     IMPORT_MAX_MB = _env_int("IMPORT_MAX_MB", 50)
     EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 100_000)
     #: Run long order jobs (imports, trading-system fetches) inside the request instead of a thread.

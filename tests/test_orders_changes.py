@@ -229,3 +229,88 @@ def test_building_change_views_pick_modify_and_review(dev_a_client, officer_clie
     assert "2017-05" in review and "jm-extra-impacts" in review
     pdf = officer_client.get(f"/review/{order_id}/print/application.html").get_data(as_text=True)
     assert "2017-05" in pdf
+
+
+# ---------------------------------------------------------------- drafts and 交存时点 (clerk's first hour)
+
+def test_an_empty_form_is_not_saved_as_a_numbered_draft(dev_a_client, session):
+    before = session.scalar(select(func.count(BusinessOrder.id)))
+    response = dev_a_client.post("/order-form/collect", data={
+        "agent_name": "李敏", "agent_phone": "13800138001", "agent_id_type": "01",
+        "agent_id_no": "11010519491231002X", "action": "save"})
+    assert response.status_code == 422
+    assert session.scalar(select(func.count(BusinessOrder.id))) == before
+
+
+def test_a_draft_is_deleted_with_its_lines_files_and_jobs(dev_a_client, dev_b_client, session, demo,
+                                                         app):
+    from app.models.order import Attachment, OrderJob
+    from app.services.attachments import attachment_file_path
+    from app.services.orders.drafts import add_attachment
+
+    order = building_order(session, demo)
+    order_id = order.id
+    folder = app.config["UPLOAD_FOLDER"]
+    attachment = add_attachment(session, order.id, demo.users["dev_a"], kind="survey_report",
+                                filename="测绘.pdf", data=b"%PDF-1.4\n%x\n", upload_folder=folder,
+                                max_mb=10)
+    path = attachment_file_path(attachment, folder)
+    session.add(OrderJob(org_id=order.org_id, order_id=order.id, kind="import", state="failed"))
+    session.commit()
+    assert dev_b_client.post(f"/orders/{order_id}/delete").status_code == 404
+    shown = dev_a_client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert 'id="jm-delete"' in shown
+    assert dev_a_client.post(f"/orders/{order_id}/delete").status_code == 302
+    session.expire_all()
+    assert session.get(BusinessOrder, order_id) is None
+    assert session.scalar(select(func.count(OrderLine.id)).where(OrderLine.order_id == order_id)) == 0
+    assert session.scalar(select(func.count(Attachment.id)).where(Attachment.order_id == order_id)) == 0
+    assert session.scalar(select(func.count(OrderJob.id)).where(OrderJob.order_id == order_id)) == 0
+    assert not path.exists()
+    assert session.scalars(select(AuditLog).where(AuditLog.action == "order_deleted")).one()
+
+
+def test_a_submitted_order_cannot_be_deleted(session, demo):
+    dev = demo.users["dev_a"]
+    order = building_order(session, demo)
+    drafts.modify_lines(session, order.id, dev, None, {"built_ym": "2018-01"})
+    workflow.submit(session, order.id, dev)
+    with pytest.raises(Exception):
+        drafts.delete_draft(session, order.id, dev, "/tmp")
+    assert session.get(BusinessOrder, order.id) is not None
+
+
+def test_old_finished_jobs_and_their_marked_copies_are_purged(session, demo, app, tmp_path):
+    from app.models.order import OrderJob
+    from app.services.orders.intake import IMPORT_SUBFOLDER
+    from app.services.orders.jobs import purge_finished
+
+    order = building_order(session, demo)
+    (tmp_path / IMPORT_SUBFOLDER).mkdir()
+    name = "a" * 32 + ".xlsx"
+    (tmp_path / IMPORT_SUBFOLDER / name).write_bytes(b"x")
+    old = OrderJob(org_id=order.org_id, order_id=order.id, kind="import", state="failed",
+                   result_name=name, created_at=dt.datetime(2020, 1, 1))
+    fresh = OrderJob(org_id=order.org_id, order_id=order.id, kind="import", state="failed")
+    session.add_all([old, fresh])
+    session.commit()
+    assert purge_finished(session, str(tmp_path), 7) == 1
+    assert not (tmp_path / IMPORT_SUBFOLDER / name).exists()
+    assert session.get(OrderJob, fresh.id) is not None
+
+
+def test_the_deposit_time_point_of_approval_day_is_recorded(session, demo):
+    from tests.test_orders_workflow import new_collect
+
+    dev, officer = demo.users["dev_a"], demo.users["officer"]
+    order = new_collect(session, dev)
+    order.payload = {**order.payload, "deposit_time_point": None}
+    session.commit()
+    workflow.submit(session, order.id, dev)
+    workflow.accept(session, order.id, officer, papers_checked=True)
+    workflow.approve(session, order.id, officer)
+    session.expire_all()
+    order = session.get(BusinessOrder, order.id)
+    today = workflow.today_local().isoformat()
+    assert order.payload["deposit_time_point"] == today
+    assert today in session.get(PropertyArea, order.area_id).deposit_time_points

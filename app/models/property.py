@@ -58,6 +58,20 @@ class PropertyArea(OrgOwned, Timestamped, Model):
     def area_id(self) -> int:
         return self.id
 
+    @property
+    def deposit_time_points(self) -> str:
+        """The 交存时点 of the area's open houses (one per collection or supplement), for its page."""
+        from sqlalchemy import distinct, select
+        from sqlalchemy.orm import object_session
+
+        session = object_session(self)
+        if session is None:
+            return ""
+        days = session.scalars(select(distinct(House.deposit_time_point)).where(
+            House.area_id == self.id, House.status == HOUSE_OPEN,
+            House.deposit_time_point.is_not(None)).order_by(House.deposit_time_point))
+        return "、".join(day.isoformat() for day in days)
+
     def __repr__(self) -> str:
         return self.name
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models.order import BusinessOrder
 from app.security.roles import RES_ORDER
 from app.security.tenant import current_scope, current_user, get_owned_or_404
-from app.services.orders import queries, workflow
+from app.services.orders import drafts, queries, workflow
 from app.services.orders.queries import OrderFilters
 from app.services.orders.types import display_handler
 from app.views.errors import flash_domain_error
@@ -33,7 +33,7 @@ class OrdersView(BaseView):
     default_view = "index"
     class_permission_name = RES_ORDER
     method_permission_name = {"index": "read", "show": "read", "submit": "submit",
-                              "withdraw": "withdraw", "print_doc": "print"}
+                              "withdraw": "withdraw", "print_doc": "print", "delete": "write"}
 
     @expose("/", methods=["GET"])
     @has_access
@@ -88,6 +88,19 @@ class OrdersView(BaseView):
         else:
             flash(_("Order %(number)s was withdrawn.", number=order.number), "info")
         return redirect(url_for("OrdersView.show", pk=pk))
+
+    @expose("/<int:pk>/delete", methods=["POST"])
+    @has_access
+    def delete(self, pk: int) -> Any:
+        order = get_owned_or_404(db.session, BusinessOrder, pk)
+        try:
+            number = drafts.delete_draft(db.session, order.id, current_user(),
+                                         current_app.config["UPLOAD_FOLDER"])
+        except DomainError as error:
+            flash_domain_error(error)
+            return redirect(url_for("OrdersView.show", pk=pk))
+        flash(_("Draft %(number)s was deleted.", number=number), "info")
+        return redirect(url_for("OrdersView.index"))
 
     @expose("/<int:pk>/print/<doc>.<fmt>", methods=["GET"])
     @has_access

@@ -141,7 +141,8 @@ class OrderFormView(BaseView):
         try:
             saved = drafts.save_draft(db.session, user, handler.type, DraftInput.read(request.form),
                                       order_id=order.id if order else None,
-                                      expected_version=version, then=then)
+                                      expected_version=version, then=then,
+                                      refuse_blank=not _wants_json())
         except DomainError as error:
             if _wants_json():
                 return problem_response(error)

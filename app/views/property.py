@@ -150,8 +150,8 @@ class PropertyAreaView(RegisterView):
     show_columns = ["code", "name", "organisation", "district_code", "address", "project_name",
                     "presale_permit_no", "land_use_cert_no", "planned_households",
                     "total_building_area", "contact", "contact_phone", "trade_project_ids",
-                    "building_count", "house_count", "due_total", "paid_total", "unpaid_total",
-                    "created_at"]
+                    "deposit_time_points", "building_count", "house_count", "due_total",
+                    "paid_total", "unpaid_total", "created_at"]
     search_columns = ["name", "code", "address", "district_code", "project_name", "presale_permit_no"]
     search_form_extra_fields = {
         "district_code": SelectField(_l("District"), choices=lambda: code_choices(KIND_DISTRICT)),
@@ -164,6 +164,7 @@ class PropertyAreaView(RegisterView):
         "total_building_area": _l("Total building area (m²)"),
         "contact": _l("Contact person"), "contact_phone": _l("Contact phone"),
         "trade_project_ids": _l("Trading-system project"), "created_at": _l("Created"),
+        "deposit_time_points": _l("Deposit time point"),
         **_FIGURE_LABELS,
     }
     formatters_columns = {"district_code": code_formatter(KIND_DISTRICT), "created_at": when, **_MONEY}
@@ -201,8 +202,8 @@ class BuildingView(RegisterView):
     show_title = _l("Building")
     list_columns = ["code", "name", "area", "structure_code", "built_ym", "floors", "house_count",
                     "due_total", "paid_total"]
-    show_columns = ["code", "name", "area", "structure_code", "built_ym", "floors", "address",
-                    "trade_building_code", "house_count", "due_total", "paid_total", "unpaid_total",
+    show_columns = ["code", "name", "area", "structure_code", "built_ym", "floors", "unit_count",
+                    "address", "trade_building_code", "house_count", "due_total", "paid_total", "unpaid_total",
                     "created_at"]
     search_columns = ["name", "code", "area", "structure_code", "built_ym", "floors", "address"]
     search_form_extra_fields = {
@@ -211,7 +212,7 @@ class BuildingView(RegisterView):
     label_columns = {
         "code": _l("Building code"), "name": _l("Building name"), "area": _l("Property area"),
         "structure_code": _l("Building structure"), "built_ym": _l("Completed (year-month)"),
-        "floors": _l("Floors"), "address": _l("Address"),
+        "floors": _l("Floors"), "unit_count": _l("Units"), "address": _l("Address"),
         "trade_building_code": _l("Trading-system building code"), "created_at": _l("Created"),
         **_FIGURE_LABELS,
     }

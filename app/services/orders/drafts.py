@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.domain.validators import normalise_id_number, normalise_phone, normalise_text
@@ -66,7 +67,8 @@ SUBMIT = "submit"
 
 def save_draft(session: Session, user: Any, order_type: str, data: DraftInput, *,
                order_id: Optional[int] = None, expected_version: Optional[int] = None,
-               then: str = SAVE, incoming: Any = None) -> BusinessOrder:
+               then: str = SAVE, incoming: Any = None, refuse_blank: bool = False
+               ) -> BusinessOrder:
     """Create a draft (no ``order_id``) or update an editable order, then submit it if asked.
 
     ``incoming`` (an ``intake.Incoming``) are new houses to stage with the save. Format problems
@@ -74,6 +76,9 @@ def save_draft(session: Session, user: Any, order_type: str, data: DraftInput, *
     stored. A business that needs no review is completed by every save.
     """
     if order_id is None:
+        if refuse_blank and incoming is None and _blank(handler_for(order_type).read_fields(data.fields)):
+            # An order is numbered only once it holds something (no empty drafts piling up).
+            raise ValidationFailed(_l("Fill in the form first: an empty order is not saved."), [])
         return workflow.with_number_retry(
             session, lambda: _save(session, user, order_type, data, None, None, then, incoming))
     return _save(session, user, order_type, data, order_id, expected_version, then, incoming)
@@ -107,6 +112,12 @@ def _save(session: Session, user: Any, order_type: str, data: DraftInput,
         return order
 
 
+def _blank(values: Any) -> bool:
+    if isinstance(values, Mapping):
+        return all(_blank(v) for v in values.values())
+    return values in (None, "")
+
+
 def _stage_incoming(session: Session, user: Any, order: BusinessOrder, incoming: Any) -> None:
     from app.services.orders import intake
 
@@ -124,6 +135,35 @@ def _apply_common(order: BusinessOrder, data: DraftInput) -> list[Problem]:
     order.agent_id_no = normalise_id_number(data.agent.id_no) or None
     order.reason = normalise_text(data.reason) or None
     return []
+
+
+def delete_draft(session: Session, order_id: int, user: Any, upload_folder: str) -> str:
+    """Delete a draft that was never submitted, with its lines, files and jobs; returns its number.
+
+    The number stays unused (order numbers are never reissued); the audit log keeps the deletion.
+    """
+    from app.models.order import Attachment, OrderJob, OrderLine
+    from app.services.attachments import attachment_file_path, remove_stored_files
+    from app.services.audit import record
+    from app.services.orders.intake import marked_copy_path
+
+    with unit_of_work(session):
+        order = workflow.load_for_update(session, order_id)
+        workflow.check_may(order, "delete", user)
+        files = [attachment_file_path(a, upload_folder) for a in session.scalars(
+            select(Attachment).where(Attachment.order_id == order.id))]
+        files += [marked_copy_path(name, upload_folder) for name in session.scalars(
+            select(OrderJob.result_name).where(OrderJob.order_id == order.id,
+                                               OrderJob.result_name.is_not(None)))]
+        for model in (OrderLine, OrderJob, Attachment):
+            session.execute(delete(model).where(model.order_id == order.id)
+                            .execution_options(synchronize_session=False))
+        number = order.number
+        record(session, "order_deleted", "BusinessOrder", order.id, user_id=user.id,
+               org_id=order.org_id, detail={"number": number, "type": order.type})
+        session.delete(order)
+    remove_stored_files(files)
+    return number
 
 
 def pick_rows(session: Session, order_id: int, user: Any, ids: Iterable[Any]) -> int:

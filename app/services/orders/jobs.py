@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DomainError, Problem
@@ -68,6 +68,26 @@ class Progress:
                          .values(done=done, total=total, message=str(message)))
 
 
+def purge_finished(session: Session, upload_folder: str, keep_days: int) -> int:
+    """Delete finished jobs older than ``keep_days`` and their marked error copies.
+
+    A refused import keeps its marked copy for the user to download for ``keep_days``
+    (``IMPORT_KEEP_DAYS``); after that neither the row nor the file is needed.
+    """
+    from app.services.attachments import remove_stored_files
+    from app.services.orders.intake import marked_copy_path
+
+    cutoff = utcnow() - dt.timedelta(days=keep_days)
+    with unit_of_work(session):
+        old = session.execute(select(OrderJob.id, OrderJob.result_name).where(
+            OrderJob.state != JOB_RUNNING, OrderJob.created_at < cutoff)).all()
+        if old:
+            session.execute(delete(OrderJob).where(OrderJob.id.in_([i for i, _n in old]))
+                            .execution_options(synchronize_session=False))
+    remove_stored_files([marked_copy_path(name, upload_folder) for _i, name in old if name])
+    return len(old)
+
+
 def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Work, *,
           app: Flask, locale: str) -> OrderJob:
     """Record the job, then run ``work`` in the background (or inline when configured).
@@ -75,6 +95,7 @@ def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Wo
     ``app`` runs the background thread; ``locale`` is the language its messages are written in.
     One job per order at a time: two imports racing each other would both pass their checks.
     """
+    purge_finished(session, app.config["UPLOAD_FOLDER"], int(app.config.get("IMPORT_KEEP_DAYS", 7)))
     recent = utcnow() - dt.timedelta(minutes=STALE_MINUTES)
     with unit_of_work(session):
         busy = session.scalar(select(OrderJob.id).where(OrderJob.order_id == order.id,

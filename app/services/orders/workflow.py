@@ -105,6 +105,9 @@ def may(order: BusinessOrder, action: str, user: Any) -> bool:
     if action == "edit":
         return (order.status in EDITABLE and _is_own(order, user)
                 and user_may(user, WRITE, RES_ORDER))
+    if action == "delete":  # a draft never handed in; once submitted the order is on record
+        return (order.status == DRAFT and order.submitted_at is None and _is_own(order, user)
+                and user_may(user, WRITE, RES_ORDER))
     transition = TRANSITIONS[action]
     if order.status not in transition.sources:
         return False
@@ -120,19 +123,20 @@ def may(order: BusinessOrder, action: str, user: Any) -> bool:
 
 def allowed_actions(order: BusinessOrder, user: Any) -> list[str]:
     """The actions the screen should offer ``user`` for ``order``."""
-    return [a for a in ("edit", *TRANSITIONS) if may(order, a, user)]
+    return [a for a in ("edit", "delete", *TRANSITIONS) if may(order, a, user)]
 
 
 def check_may(order: BusinessOrder, action: str, user: Any) -> None:
     """Raise the right error when ``user`` may not perform ``action`` on ``order`` now."""
     if may(order, action, user):
         return
-    side = DEVELOPER if action == "edit" else TRANSITIONS[action].side
+    side = DEVELOPER if action in ("edit", "delete") else TRANSITIONS[action].side
     if side == DEVELOPER and not _is_own(order, user):
         raise NotFound()
     if side == OFFICER and not is_internal_user(user):
         raise PermissionDenied()
-    sources = EDITABLE if action == "edit" else TRANSITIONS[action].sources
+    sources = {"edit": EDITABLE, "delete": frozenset({DRAFT})}.get(action) \
+        or TRANSITIONS[action].sources
     if order.status not in sources:
         raise _status_error(order)
     if action in REVIEWED:

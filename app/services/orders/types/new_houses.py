@@ -221,6 +221,8 @@ class NewHousesHandler(OrderHandler):
         area = self.target_area(session, order, user)
         claims.claim_projects(session, area, claims.order_project_ids(order))
         point = deposit_point(order) or today_local()
+        # "不填则为审核通过之日": the order keeps the date it took, for its pages and prints.
+        order.payload = {**(order.payload or {}), "deposit_time_point": point.isoformat()}
         buildings = [staging.to_building_input(b)
                      for _s, b in staging.staged(session, order.id, staging.BUILDING)]
         staged = staging.staged(session, order.id, staging.HOUSE)
