@@ -117,3 +117,19 @@ def test_change_forms_in_english(live_server: LiveServer, browser_page: Callable
     for slug in ("collect", "area-change", "building-change", "supplement"):
         assert dev.locator(f"#jm-new-{slug}").count() == 1
     shot(dev, artifacts_dir, "10_orders_en")
+
+
+def test_an_attachment_before_the_first_save_saves_the_order_for_the_user(
+        live_server: LiveServer, browser_page: Callable[..., Any],  # noqa: F811
+        artifacts_dir: Path) -> None:
+    dev = browser_page("dev_a")
+    dev.goto(f"{live_server.url}/order-form/collect")
+    dev.fill("#f-area-name", "附件花园")
+    dev.select_option("#jm-upload-kind", "survey_report")
+    dev.set_input_files("#jm-upload-file", files=[{"name": "测绘报告.pdf", "mimeType": "application/pdf",
+                                                  "buffer": b"%PDF-1.4\n%jm\n"}])
+    dev.click("#jm-upload")
+    dev.wait_for_selector(".jm-attachment-link")
+    assert "/edit" in dev.url and dev.input_value("#f-area-name") == "附件花园"
+    assert dev.inner_text(".jm-attachment-link") == "测绘报告.pdf"
+    shot(dev, artifacts_dir, "11_attachment_before_save")

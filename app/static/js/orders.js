@@ -215,6 +215,20 @@
       .fail(function (xhr) { JMForm.showError($modify.find('.jm-modify-errors'), xhr); });
   });
 
+  /* ---------------------------------------------------------------- attachments */
+
+  // Before the first save there is no order to attach to: save it for the user, then upload.
+  $('#jm-upload-form').on('submit', function (event) {
+    var upload = this;
+    if (orderId) { return; }
+    event.preventDefault();
+    setBusy(true);
+    ensureSaved().then(function (id) {
+      upload.setAttribute('action', urlFor($(upload).data('upload-url'), id));
+      upload.submit();
+    });
+  });
+
   /* ---------------------------------------------------------------- the rest of the page */
 
   $('select[data-reload]').on('change', function () {
