@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.utils.limit import Limit
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from sqlalchemy import and_
 
 from app.security.models import PlatformUser
 
@@ -80,3 +81,28 @@ class PlatformSecurityManager(SecurityManager):
         if organisation is not None and organisation.status != "active":
             return None
         return user
+
+    def exist_permission_on_roles(self, view_name: str, permission_name: str,
+                                  role_ids: list[int]) -> bool:
+        """Whether one of the roles holds the permission, from all the roles' permissions read
+        once per request: a page checks every menu entry and button, one query each otherwise."""
+        return (permission_name, view_name) in self._granted(tuple(sorted(set(role_ids))))
+
+    def _granted(self, role_ids: tuple[int, ...]) -> set[tuple[str, str]]:
+        # Kept in the request's environ, not in ``g``: an app context may outlive many requests
+        # (tests, CLI), and a role's permissions may change between two of them.
+        cache: dict[tuple[int, ...], set[tuple[str, str]]] = (
+            request.environ.setdefault("jm.granted", {}) if has_request_context() else {})
+        if role_ids not in cache:
+            from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+
+            pv, perm, menu = self.permissionview_model, self.permission_model, self.viewmenu_model
+            rows = (self.session.query(perm.name, menu.name)
+                    .select_from(pv)
+                    .join(assoc_permissionview_role,
+                          and_(pv.id == assoc_permissionview_role.c.permission_view_id))
+                    .join(perm, perm.id == pv.permission_id)
+                    .join(menu, menu.id == pv.view_menu_id)
+                    .filter(assoc_permissionview_role.c.role_id.in_(role_ids)))
+            cache[role_ids] = {(p, v) for p, v in rows}
+        return cache[role_ids]
