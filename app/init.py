@@ -71,9 +71,14 @@ def _beyond_integer(key: str, value: object) -> bool:
 
 
 def init_request_guards(app: Flask) -> None:
-    """An id beyond INTEGER is simply not found (PostgreSQL would raise instead), on every route,
-    FAB's own included."""
+    """An id beyond INTEGER is simply not found (PostgreSQL would raise instead), and crafted list,
+    action and API arguments are a 400/404 (app/security/request_guard.py), on every route, FAB's
+    own included."""
     from flask import abort
+
+    from app.security import request_guard
+
+    request_guard.install(app)
 
     @app.url_value_preprocessor
     def _ids_within_integer(endpoint: str | None, values: dict | None) -> None:

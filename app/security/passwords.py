@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_babel import gettext as _
-from wtforms.validators import ValidationError
 
 MIN_LENGTH = 8
 
@@ -22,7 +22,8 @@ def password_problem(password: str | None) -> str | None:
 
 
 def check_password_complexity(password: str) -> None:
-    """FAB_PASSWORD_COMPLEXITY_VALIDATOR: raise ValidationError on a weak password."""
+    """FAB_PASSWORD_COMPLEXITY_VALIDATOR: FAB turns this exception into its form's or its REST
+    schema's validation error (anything else would be a 500 in the REST user API)."""
     problem = password_problem(password)
     if problem:
-        raise ValidationError(problem)
+        raise PasswordComplexityValidationError(problem)
