@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
+from flask import session as cookie
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
@@ -11,6 +12,7 @@ from flask_appbuilder.utils.limit import Limit
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
+from app.security import sessions
 from app.security.models import PlatformUser
 
 
@@ -79,4 +81,37 @@ class PlatformSecurityManager(SecurityManager):
         organisation = getattr(user, "organisation", None) if user else None
         if organisation is not None and organisation.status != "active":
             return None
+        return user
+
+    # --- server-side sessions (app/security/sessions.py) ---------------------------------------
+
+    def create_login_manager(self, app: Any) -> Any:
+        login_manager = super().create_login_manager(app)
+        sessions.install(app)
+        return login_manager
+
+    def create_jwt_manager(self, app: Any) -> Any:
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(sessions.jwt_claims)
+        return jwt_manager
+
+    def _active_user(self, pk: Any) -> Any:
+        try:
+            return SecurityManager.load_user(self, int(pk))
+        except (TypeError, ValueError):
+            return None
+
+    def load_user(self, pk: Any) -> Any:
+        """The cookie's user, only while its server-side session lives (logout ends it)."""
+        user = self._active_user(pk)
+        if user is None or not sessions.is_live(self.session, cookie.get(sessions.SESSION_KEY), user.id):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header: Any, jwt_data: dict) -> Any:
+        """The token's user, only while the login that issued the token lives."""
+        user = self._active_user(jwt_data.get("sub"))
+        if user is None or not sessions.is_live(self.session, jwt_data.get(sessions.SID_CLAIM), user.id):
+            return None
+        g.user = user  # as FAB does: its before_request cannot know the JWT's user
         return user
