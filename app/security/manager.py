@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from app.security import sessions
+from app.security.password_views import (ResetMyPasswordView, ResetPasswordView, UserApi,
+                                         user_form_password_fields)
 from app.security.models import PlatformUser
 
 
@@ -56,6 +58,7 @@ class PlatformUserDBModelView(UserDBModelView):
     show_columns = ["username", "last_name", "first_name", "email", "phone", "organisation",
                     "active", "roles", "login_count", "last_login", "fail_login_count", "created_on"]
     show_fieldsets = None
+    add_form_extra_fields = user_form_password_fields()
     # FAB's labels are kept: a label_columns of our own would replace them all with English names.
     label_columns = {**UserDBModelView.label_columns, "organisation": _l("Organisation"),
                      "phone": _l("Phone")}
@@ -72,6 +75,9 @@ class PlatformSecurityManager(SecurityManager):
     user_model = PlatformUser
     userdbmodelview = PlatformUserDBModelView
     security_api = RateLimitedSecurityApi
+    user_api = UserApi
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
     # FAB's user-statistics chart loads Google's chart JS from the internet (no config key for it).
     userstatschartview = None
 
