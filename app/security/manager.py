@@ -1,21 +1,24 @@
 """The platform's security manager: our user model, rate-limited REST login, organisation checks."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
-from flask import current_app, g
+from flask import current_app, flash, g, has_request_context, request
 from flask import session as cookie
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.utils.limit import Limit
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from app.security import sessions
+from app.security.models import PlatformUser
 from app.security.password_views import (ResetMyPasswordView, ResetPasswordView, UserApi,
                                          user_form_password_fields)
-from app.security.models import PlatformUser
+from app.services import lockout
 
 
 def _auth_rate_limit() -> str:
@@ -27,6 +30,16 @@ class RateLimitedSecurityApi(SecurityApi):
 
     limits = [Limit(limit_value=_auth_rate_limit, key_func=get_remote_address, methods=("POST",),
                     exempt_when=lambda: not current_app.config.get("AUTH_RATE_LIMITED", True))]
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self) -> Any:
+        """FAB's JWT login; a locked account is told so instead of a bare "Not authorized"."""
+        response = super().login()
+        refusal = g.get("jm_login_refusal")
+        if refusal and response.status_code == 401:
+            return self.response(401, message=refusal)
+        return response
 
 
 def _role_labels(roles: Any) -> str:
@@ -82,12 +95,47 @@ class PlatformSecurityManager(SecurityManager):
     userstatschartview = None
 
     def auth_user_db(self, username: str, password: str) -> Any:
-        """Refuse users of a suspended organisation as well as deactivated users."""
+        """FAB's password check behind the account lock; users of a suspended organisation and
+        deactivated users are refused too. Every outcome goes to the audit log."""
+        candidate = self._login_candidate(username)
+        if candidate is not None:
+            until = lockout.locked_until(self.session, candidate.id)
+            if until is not None:
+                lockout.register_refusal(self.session, candidate, username, "locked")
+                self._tell_locked(until)
+                return None
         user = super().auth_user_db(username, password)
+        if user is None and (candidate is None or not candidate.is_active) and username:
+            lockout.register_refusal(self.session, candidate, username,
+                                     "unknown user" if candidate is None else "inactive")
         organisation = getattr(user, "organisation", None) if user else None
         if organisation is not None and organisation.status != "active":
             return None
         return user
+
+    def _login_candidate(self, username: Optional[str]) -> Any:
+        """The account a login names, as FAB finds it (user name, else e-mail address)."""
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)
+
+    def _tell_locked(self, until: Any) -> None:
+        from app.views.base import when
+
+        message = _("This account is locked after too many failed logins. Try again after "
+                    "%(time)s, or ask the fund office to unlock it.", time=when(until))
+        g.jm_login_refusal = message
+        if has_request_context() and not request.path.startswith("/api/"):
+            flash(message, "danger")
+
+    def on_user_login(self, user: Any) -> None:
+        lockout.register_success(self.session, user)
+
+    def on_user_login_failed(self, user: Any) -> None:
+        until = lockout.register_failure(self.session, user,
+                                         lockout.LockoutPolicy.from_config(current_app.config))
+        if until is not None:
+            self._tell_locked(until)
 
     # --- server-side sessions (app/security/sessions.py) ---------------------------------------
 
