@@ -86,6 +86,12 @@ def init_request_guards(app: Flask) -> None:
             abort(404)
 
 
+def init_security_headers(app: Flask) -> None:
+    from app.security import headers
+
+    headers.install(app)
+
+
 def init_cli(app: Flask) -> None:
     for module in iter_modules("app.cli"):
         register = getattr(module, "register", None)
