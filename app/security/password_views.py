@@ -91,7 +91,13 @@ def user_form_password_fields() -> dict[str, PasswordField]:
 
 
 class UserApi(FabUserApi):
-    """FAB's REST user API; a password is checked with the user's name (400, never a 500)."""
+    """FAB's REST user API; a password is checked with the user's name (400, never a 500).
+
+    Bearer token only: a browser session changing users through JSON would be a CSRF hole
+    (tests/test_security_csrf.py), and the admin has the user screens for the browser.
+    """
+
+    allow_browser_login = False
 
     @staticmethod
     def _check(password: Optional[str], username: Optional[str]) -> None:
