@@ -65,24 +65,54 @@ def _check_actions(view: Any, method_name: str) -> None:
             abort(404, description=_("There is no such action."))
 
 
-def _check_filters(view: Optional[Any]) -> None:
+def _filter_value_problem(view: Any, column: str, values: list[str]) -> Optional[str]:
+    """Why FAB cannot use these values for ``column``: it hands anything but "y" to a boolean
+    column and any text to a relation's id, which PostgreSQL refuses (a 500)."""
+    datamodel = getattr(view, "datamodel", None)
+    if datamodel is None:
+        return None
+    try:
+        boolean, relation = datamodel.is_boolean(column), datamodel.is_relation(column)
+    except Exception:  # noqa: BLE001 - a dotted or unknown column: FAB ignores it
+        return None
+    for value in values:
+        if boolean and value != "y":
+            return "boolean"
+        if relation and not value.isdigit():
+            return "relation"
+    return None
+
+
+def _check_filters(view: Optional[Any]) -> set[str]:
+    """Refuse impossible filters; returns the empty ones to drop (an unfinished search row)."""
     filters = getattr(getattr(view, "_filters", None), "_all_filters", None) or {}
+    empty: set[str] = set()
     for arg in request.args:
         match = _FILTER_ARG.fullmatch(arg)
         if match is None:
             continue
         index, column = int(match.group(1)), match.group(2)
-        if column in filters and index >= len(filters[column]):
+        if column not in filters:
+            continue
+        if index >= len(filters[column]):
             _bad_request(_("The search filter %(name)s does not exist.", name=arg))
+        values = request.args.getlist(arg)
+        if not any(values):
+            if _filter_value_problem(view, column, ["x"]):
+                empty.add(arg)
+            continue
+        if _filter_value_problem(view, column, values):
+            _bad_request(_("The value of the search filter %(name)s is not valid.", name=arg))
+    return empty
 
 
-def _cleaned_list_args(views: dict[str, Any]) -> Optional[ImmutableMultiDict]:
-    """The query arguments with paging checked; None when nothing needs dropping.
+def _cleaned_list_args(views: dict[str, Any], dropped: set[str]) -> Optional[ImmutableMultiDict]:
+    """The query arguments with paging checked and ``dropped`` left out; None when nothing needs
+    dropping.
 
     A page size below 1 falls back to the screen's default and an order column the screen does
     not offer is ignored, as on the platform's own lists; anything that is not a number is a 400.
     """
-    dropped: set[str] = set()
     for arg in request.args:
         page = _PAGE_ARG.fullmatch(arg)
         if page is not None:
@@ -130,10 +160,10 @@ def check_request_arguments() -> None:
     view = views.get(blueprint) if blueprint else None
     if view is not None:
         _check_actions(view, method_name)
-    _check_filters(view)
+    empty_filters = _check_filters(view)
     if request.path.startswith("/api/"):
         _check_rison()
-    cleaned = _cleaned_list_args(views)
+    cleaned = _cleaned_list_args(views, set(empty_filters))
     if cleaned is not None:
         request.args = cleaned
 
