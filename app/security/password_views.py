@@ -36,14 +36,15 @@ def _reset_target_username(_form: Any) -> Optional[str]:
     return user.username if user is not None else None
 
 
-def _password_field(username_of: Any) -> PasswordField:
-    return PasswordField(_l("Password"), validators=[DataRequired(), PasswordRule(username_of)],
+def _password_field(username_of: Any, description: Any = None) -> PasswordField:
+    return PasswordField(_l("Password"), description=description,
+                         validators=[DataRequired(), PasswordRule(username_of)],
                          widget=BS3PasswordFieldWidget())
 
 
-def _confirm_field() -> PasswordField:
-    return PasswordField(_l("Confirm Password"),
-                         validators=[EqualTo("password", message=_l("Passwords must match"))],
+def _confirm_field(description: Any = None) -> PasswordField:
+    return PasswordField(_l("Confirm Password"), description=description,
+                         validators=[DataRequired(), EqualTo("password", message=_l("Passwords must match"))],
                          widget=BS3PasswordFieldWidget())
 
 
@@ -78,16 +79,9 @@ class ResetPasswordView(FabResetPasswordView):
 
 def user_form_password_fields() -> dict[str, PasswordField]:
     """The admin user screen's password fields, checked against the user name typed beside them."""
-    return {"password": PasswordField(_l("Password"),
-                                      description=_l("The user's password for authentication"),
-                                      validators=[DataRequired(), PasswordRule(
-                                          lambda form: form.username.data)],
-                                      widget=BS3PasswordFieldWidget()),
-            "conf_password": PasswordField(_l("Confirm Password"),
-                                           description=_l("Please rewrite the user's password to confirm"),
-                                           validators=[DataRequired(), EqualTo(
-                                               "password", message=_l("Passwords must match"))],
-                                           widget=BS3PasswordFieldWidget())}
+    return {"password": _password_field(lambda form: form.username.data,
+                                        _l("The user's password for authentication")),
+            "conf_password": _confirm_field(_l("Please rewrite the user's password to confirm"))}
 
 
 class UserApi(FabUserApi):
