@@ -3,7 +3,8 @@
 The per-address limit (AUTH_RATE_LIMIT) cannot stop guessing from many addresses; this one counts
 per account. ``max_failures`` failed logins within ``window`` lock the account for ``duration``;
 while locked, even the right password is refused. A fund officer can unlock earlier. Every login,
-failure, lock and unlock is written to the audit log.
+failure, lock and unlock is written to the audit log; sign-in rows name the user, not the
+organisation: they record no change to the organisation's data.
 
 The failure counter is raised with one UPDATE, so concurrent logins in several workers count every
 failure (the row lock orders them).
@@ -60,10 +61,10 @@ def register_failure(session: Session, user: PlatformUser, policy: LockoutPolicy
         session.execute(update(PlatformUser).where(PlatformUser.id == user.id).values(
             locked_until=until, lockout_failures=0, lockout_window_start=None,
         ).execution_options(synchronize_session=False))
-    audit.record(session, LOGIN_FAILED, "user", user.id, user_id=user.id, org_id=user.org_id,
+    audit.record(session, LOGIN_FAILED, "user", user.id, user_id=user.id,
                  detail={"failures": failures, "locked_until": until.isoformat() if until else None})
     if until is not None:
-        audit.record(session, LOGIN_LOCKED, "user", user.id, user_id=user.id, org_id=user.org_id,
+        audit.record(session, LOGIN_LOCKED, "user", user.id, user_id=user.id,
                      detail={"until": until.isoformat(), "failures": failures})
     session.commit()
     session.expire(user)
@@ -76,7 +77,7 @@ def register_refusal(session: Session, user: Optional[PlatformUser], username: s
     if user is None:
         detail["username"] = (username or "")[:64]
     audit.record(session, LOGIN_FAILED, "user", getattr(user, "id", None), user_id=getattr(user, "id", None),
-                 org_id=getattr(user, "org_id", None), detail=detail)
+                 detail=detail)
     session.commit()
 
 
@@ -85,7 +86,7 @@ def register_success(session: Session, user: PlatformUser) -> None:
     session.execute(update(PlatformUser).where(PlatformUser.id == user.id).values(
         lockout_failures=0, lockout_window_start=None, locked_until=None,
     ).execution_options(synchronize_session=False))
-    audit.record(session, LOGIN, "user", user.id, user_id=user.id, org_id=user.org_id)
+    audit.record(session, LOGIN, "user", user.id, user_id=user.id)
     session.commit()
     session.expire(user)
 
