@@ -80,6 +80,11 @@ class Config:
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # Per-account lockout (app/services/lockout.py): this many failed logins within the window
+    # lock the account for LOCKOUT_MINUTES, from any address.
+    LOCKOUT_MAX_FAILURES = _env_int("LOCKOUT_MAX_FAILURES", 10)
+    LOCKOUT_WINDOW_MINUTES = _env_int("LOCKOUT_WINDOW_MINUTES", 15)
+    LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 15)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = _password_complexity

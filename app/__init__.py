@@ -19,6 +19,7 @@ def create_app(config: Optional[Any] = None, **overrides: Any) -> Flask:
     init.init_appbuilder(app)
     init.init_error_handlers(app)
     init.init_request_guards(app)
+    init.init_security_headers(app)
     init.init_cli(app)
     init.init_background(app)
     return app

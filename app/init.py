@@ -67,8 +67,9 @@ def _beyond_integer(key: str, value: object) -> bool:
 
 
 def init_request_guards(app: Flask) -> None:
-    """An id beyond INTEGER is simply not found (PostgreSQL would raise instead), on every route,
-    FAB's own included; and the audit rows of a request carry its client address."""
+    """An id beyond INTEGER is simply not found (PostgreSQL would raise instead), and crafted list,
+    action and API arguments are a 400/404 (app/security/request_guard.py), on every route, FAB's
+    own included; and the audit rows of a request carry its client address."""
     from flask import abort, request
 
     from app.services.audit import RequestFacts, attach_request_facts
@@ -77,10 +78,20 @@ def init_request_guards(app: Flask) -> None:
     def _attach_request_facts() -> None:
         attach_request_facts(db.session, RequestFacts(ip=request.remote_addr))
 
+    from app.security import request_guard
+
+    request_guard.install(app)
+
     @app.url_value_preprocessor
     def _ids_within_integer(endpoint: str | None, values: dict | None) -> None:
         if values and any(_beyond_integer(key, value) for key, value in values.items()):
             abort(404)
+
+
+def init_security_headers(app: Flask) -> None:
+    from app.security import headers
+
+    headers.install(app)
 
 
 def init_cli(app: Flask) -> None:

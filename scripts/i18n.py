@@ -8,6 +8,8 @@ Fragments keep each area's strings apart so several people can add translations 
 """
 from __future__ import annotations
 
+import datetime as dt
+import io
 import sys
 from pathlib import Path
 
@@ -21,12 +23,15 @@ FRAGMENTS = ROOT / "translations" / "fragments"
 ZH_DIR = ROOT / "translations" / "zh" / "LC_MESSAGES"
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
+#: Fixed header dates: the generated catalog must come out byte-identical on every build.
+CATALOG_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "__": None}
 
 
 def load_fragments() -> Catalog:
-    merged = Catalog(locale="zh", project="jiangmen-fund", charset="utf-8")
+    merged = Catalog(locale="zh", project="jiangmen-fund", charset="utf-8",
+                     creation_date=CATALOG_DATE, revision_date=CATALOG_DATE)
     for path in sorted(FRAGMENTS.glob("*.po")):
         with path.open("rb") as handle:
             fragment = read_po(handle, locale="zh")
@@ -44,10 +49,13 @@ def load_fragments() -> Catalog:
 def build() -> int:
     catalog = load_fragments()
     ZH_DIR.mkdir(parents=True, exist_ok=True)
-    with (ZH_DIR / "messages.po").open("wb") as handle:
-        write_po(handle, catalog, width=0, sort_output=True, omit_header=False)
-    with (ZH_DIR / "messages.mo").open("wb") as handle:
-        write_mo(handle, catalog)
+    po, mo = io.BytesIO(), io.BytesIO()
+    write_po(po, catalog, width=0, sort_output=True, omit_header=False)
+    write_mo(mo, catalog)
+    for path, data in ((ZH_DIR / "messages.po", po.getvalue()), (ZH_DIR / "messages.mo", mo.getvalue())):
+        # Written only when it changed, so a build leaves the files (and their times) alone.
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
     print(f"translations: {len(catalog)} zh messages compiled")
     return 0
 

@@ -70,7 +70,7 @@ def test_area_change_and_building_change_end_to_end(
     assert not dev.is_visible("#m-floors")  # 批量修改 offers the manual's three fields only
     dev.fill("#m-built_ym", "2019-08")
     dev.click("#jm-modify-ok")
-    dev.wait_for_function("document.querySelector('#jm-lines-table').innerText.includes('2019-08')")
+    dev.wait_for_selector("#jm-lines-table td.jm-after:has-text('2019-08')")
     assert "2" in dev.inner_text("#jm-totals")
     shot(dev, artifacts_dir, "04_building_form")
     dev.click("#jm-save-submit")

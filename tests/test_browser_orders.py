@@ -34,9 +34,8 @@ def fill_agent(page: Any) -> None:
 
 def wait_for_lines(page: Any, count: int) -> None:
     """The job ends with a reload of the page showing ``count`` staged houses."""
-    page.wait_for_function(
-        f"document.querySelector('#jm-lines-table') && "
-        f"document.querySelector('#jm-lines-table').dataset.total == '{count}'", timeout=60_000)
+    # a selector, not wait_for_function: the CSP forbids the eval Playwright's predicates need
+    page.wait_for_selector(f"#jm-lines-table[data-total='{count}']", timeout=60_000)
 
 
 def order_number(page: Any) -> str:
@@ -104,7 +103,7 @@ def test_collect_by_template_and_by_trading_system_then_review(
     sim.set_faults(delay_seconds=3)  # a slow trading system: the page shows progress meanwhile
     dev.click("#jm-trade-ok")
     dev.wait_for_selector("#jm-progress:not(.hidden)")
-    dev.wait_for_function("document.querySelector('#jm-progress-text').textContent.includes('P44070302')")
+    dev.wait_for_selector("#jm-progress-text:has-text('P44070302')")
     dev.screenshot(path=str(artifacts_dir / "orders_05_trade_progress.png"))
     sim.reset_faults()
     wait_for_lines(dev, 2128)

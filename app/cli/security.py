@@ -25,7 +25,7 @@ def sync_command() -> None:
 @click.option("--email", default="admin@jiangmen.invalid", show_default=True)
 def create_admin_command(username: str, password: str, email: str) -> None:
     """Create a platform administrator."""
-    problem = password_problem(password)
+    problem = password_problem(password, username)
     if problem:
         raise click.ClickException(problem)
     sm = current_app.appbuilder.sm

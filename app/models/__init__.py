@@ -9,4 +9,4 @@ from app.models.outbox import OutboxMessage  # noqa: F401
 from app.models.payment import Notice, NoticeLine, NoticeSequence, Refund  # noqa: F401
 from app.models.property import AreaTradeProject, Building, House, Owner, PropertyArea  # noqa: F401
 from app.models.standard import DepositStandard  # noqa: F401
-from app.security.models import PlatformUser, user_area  # noqa: F401
+from app.security.models import AuthSession, PlatformUser, user_area  # noqa: F401

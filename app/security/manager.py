@@ -1,18 +1,25 @@
 """The platform's security manager: our user model, rate-limited REST login, organisation checks."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
-from flask import current_app, has_request_context, request
+from flask import current_app, flash, g, has_request_context, request
+from flask import session as cookie
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.utils.limit import Limit
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from sqlalchemy import and_
 
+from app.security import sessions
 from app.security.models import PlatformUser
+from app.security.password_views import (ResetMyPasswordView, ResetPasswordView, UserApi,
+                                         user_form_password_fields)
+from app.services import lockout
 
 
 def _auth_rate_limit() -> str:
@@ -24,6 +31,16 @@ class RateLimitedSecurityApi(SecurityApi):
 
     limits = [Limit(limit_value=_auth_rate_limit, key_func=get_remote_address, methods=("POST",),
                     exempt_when=lambda: not current_app.config.get("AUTH_RATE_LIMITED", True))]
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self) -> Any:
+        """FAB's JWT login; a locked account is told so instead of a bare "Not authorized"."""
+        response = super().login()
+        refusal = g.get("jm_login_refusal")
+        if refusal and response.status_code == 401:
+            return self.response(401, message=refusal)
+        return response
 
 
 def _role_labels(roles: Any) -> str:
@@ -55,6 +72,7 @@ class PlatformUserDBModelView(UserDBModelView):
     show_columns = ["username", "last_name", "first_name", "email", "phone", "organisation",
                     "active", "roles", "login_count", "last_login", "fail_login_count", "created_on"]
     show_fieldsets = None
+    add_form_extra_fields = user_form_password_fields()
     # FAB's labels are kept: a label_columns of our own would replace them all with English names.
     label_columns = {**UserDBModelView.label_columns, "organisation": _l("Organisation"),
                      "phone": _l("Phone")}
@@ -71,12 +89,26 @@ class PlatformSecurityManager(SecurityManager):
     user_model = PlatformUser
     userdbmodelview = PlatformUserDBModelView
     security_api = RateLimitedSecurityApi
+    user_api = UserApi
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
     # FAB's user-statistics chart loads Google's chart JS from the internet (no config key for it).
     userstatschartview = None
 
     def auth_user_db(self, username: str, password: str) -> Any:
-        """Refuse users of a suspended organisation as well as deactivated users."""
+        """FAB's password check behind the account lock; users of a suspended organisation and
+        deactivated users are refused too. Every outcome goes to the audit log."""
+        candidate = self._login_candidate(username)
+        if candidate is not None:
+            until = lockout.locked_until(self.session, candidate.id)
+            if until is not None:
+                lockout.register_refusal(self.session, candidate, username, "locked")
+                self._tell_locked(until)
+                return None
         user = super().auth_user_db(username, password)
+        if user is None and (candidate is None or not candidate.is_active) and username:
+            lockout.register_refusal(self.session, candidate, username,
+                                     "unknown user" if candidate is None else "inactive")
         organisation = getattr(user, "organisation", None) if user else None
         if organisation is not None and organisation.status != "active":
             return None
@@ -106,3 +138,60 @@ class PlatformSecurityManager(SecurityManager):
                     .filter(assoc_permissionview_role.c.role_id.in_(role_ids)))
             cache[role_ids] = {(p, v) for p, v in rows}
         return cache[role_ids]
+
+    def _login_candidate(self, username: Optional[str]) -> Any:
+        """The account a login names, as FAB finds it (user name, else e-mail address)."""
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)
+
+    def _tell_locked(self, until: Any) -> None:
+        from app.views.base import when
+
+        message = _("This account is locked after too many failed logins. Try again after "
+                    "%(time)s, or ask the fund office to unlock it.", time=when(until))
+        g.jm_login_refusal = message
+        if has_request_context() and not request.path.startswith("/api/"):
+            flash(message, "danger")
+
+    def on_user_login(self, user: Any) -> None:
+        lockout.register_success(self.session, user)
+
+    def on_user_login_failed(self, user: Any) -> None:
+        until = lockout.register_failure(self.session, user,
+                                         lockout.LockoutPolicy.from_config(current_app.config))
+        if until is not None:
+            self._tell_locked(until)
+
+    # --- server-side sessions (app/security/sessions.py) ---------------------------------------
+
+    def create_login_manager(self, app: Any) -> Any:
+        login_manager = super().create_login_manager(app)
+        sessions.install(app)
+        return login_manager
+
+    def create_jwt_manager(self, app: Any) -> Any:
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(sessions.jwt_claims)
+        return jwt_manager
+
+    def _active_user(self, pk: Any) -> Any:
+        try:
+            return SecurityManager.load_user(self, int(pk))
+        except (TypeError, ValueError):
+            return None
+
+    def load_user(self, pk: Any) -> Any:
+        """The cookie's user, only while its server-side session lives (logout ends it)."""
+        user = self._active_user(pk)
+        if user is None or not sessions.is_live(self.session, cookie.get(sessions.SESSION_KEY), user.id):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header: Any, jwt_data: dict) -> Any:
+        """The token's user, only while the login that issued the token lives."""
+        user = self._active_user(jwt_data.get("sub"))
+        if user is None or not sessions.is_live(self.session, jwt_data.get(sessions.SID_CLAIM), user.id):
+            return None
+        g.user = user  # as FAB does: its before_request cannot know the JWT's user
+        return user

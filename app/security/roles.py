@@ -38,6 +38,7 @@ RES_CODES = "CodeTable"
 RES_AUDIT = "AuditLog"
 RES_OUTBOX = "TradeOutbox"
 RES_REPORTS = "Reports"
+RES_ACCOUNT_LOCKS = "AccountLocks"       # accounts locked after failed logins (unlock)
 
 # Verbs
 READ = "can_read"
@@ -109,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         # app/views/standards.py, codes.py, audit.py
         (MENU_ACCESS, "Deposit standards"), (MENU_ACCESS, "Code tables"), (MENU_ACCESS, "Audit log"),
         (MENU_ACCESS, "Trading outbox"),  # app/views/outbox.py
+        (READ, RES_ACCOUNT_LOCKS), (WRITE, RES_ACCOUNT_LOCKS), (MENU_ACCESS, "Locked accounts"),
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],

@@ -115,11 +115,9 @@ def username_problems(session: Session, username: str, field_name: str = "userna
 
 def password_problems(password: str, confirm: str, *, username: str = "",
                       field_name: str = "password") -> list[Problem]:
-    problem = password_problem(password)
+    problem = password_problem(password, username)
     if problem:
         return [Problem(field_name, problem)]
-    if username and username.lower() in password.lower():
-        return [Problem(field_name, _l("The password must not contain the user name."))]
     if password != confirm:
         return [Problem(f"{field_name}_confirm", _l("The two passwords do not match."))]
     return []

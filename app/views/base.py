@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from flask import abort, current_app, g, redirect, request, send_file
 from flask_appbuilder import ModelView, expose
+from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -294,7 +295,11 @@ class ExportMixin:
     @has_access
     def export(self) -> Any:
         rows = (self.export_row(item) for item in self._export_items())
-        data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
+        try:
+            data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
+        except FABException:
+            # a filter FAB could not apply (its list page flashes it; a download cannot)
+            abort(400)
         stamp = local_today().strftime("%Y%m%d")
         return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"{self.export_file_name}-{stamp}.xlsx")

@@ -17,6 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Status → heading and explanation of the page a browser gets instead of werkzeug's English one.
 #: A developer asking for another organisation's object gets the same 404 as for a missing one.
 HTTP_ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request contained arguments the platform cannot use.")),
     403: (_l("Access denied"), _l("Your account may not open this page.")),
     404: (_l("Page not found"), _l("The page does not exist, or your account may not open it.")),
     500: (_l("Something went wrong"), _l("The platform could not complete the request. Please try "
@@ -64,6 +65,8 @@ def http_error_page(error: HTTPException) -> Any:
     if wants_json():
         return error
     heading, message = HTTP_ERROR_PAGES[status]
+    if error.description and error.description != type(error).description:
+        message = error.description  # our own explanation (e.g. which argument was refused)
     try:
         return render_template("errors/http.html", appbuilder=current_app.appbuilder, status=status,
                                heading=heading, message=message), status

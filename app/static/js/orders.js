@@ -235,8 +235,5 @@
     if (orderId) { return; }
     window.location.search = '?' + this.name + '=' + encodeURIComponent(this.value);
   });
-  $('[data-confirm]').on('click', function (event) {
-    if (!window.confirm($(this).data('confirm'))) { event.preventDefault(); }
-  });
   $('#jm-select-all').on('change', function () { $('.jm-line-check').prop('checked', this.checked); });
 }(window, jQuery));
