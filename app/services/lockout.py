@@ -22,6 +22,7 @@ from app.errors import NotFound
 from app.models.base import utcnow
 from app.security.models import PlatformUser
 from app.services import audit
+from app.services.unit_of_work import transaction
 
 LOGIN, LOGIN_FAILED, LOGIN_LOCKED, UNLOCK = "user.login", "user.login_failed", "user.locked", "user.unlock"
 
@@ -45,6 +46,7 @@ def locked_until(session: Session, user_id: int, now: Optional[dt.datetime] = No
     return until if until is not None and until > (now or utcnow()) else None
 
 
+@transaction
 def register_failure(session: Session, user: PlatformUser, policy: LockoutPolicy,
                      now: Optional[dt.datetime] = None) -> Optional[dt.datetime]:
     """Count a failed login of ``user``; returns the end of the lock it caused, if any. Commits."""
@@ -66,11 +68,11 @@ def register_failure(session: Session, user: PlatformUser, policy: LockoutPolicy
     if until is not None:
         audit.record(session, LOGIN_LOCKED, "user", user.id, user_id=user.id,
                      detail={"until": until.isoformat(), "failures": failures})
-    session.commit()
     session.expire(user)
     return until
 
 
+@transaction
 def register_refusal(session: Session, user: Optional[PlatformUser], username: str, reason: str) -> None:
     """A login refused before its password was judged (locked, inactive, unknown user). Commits."""
     detail: dict[str, Any] = {"reason": reason}
@@ -78,16 +80,15 @@ def register_refusal(session: Session, user: Optional[PlatformUser], username: s
         detail["username"] = (username or "")[:64]
     audit.record(session, LOGIN_FAILED, "user", getattr(user, "id", None), user_id=getattr(user, "id", None),
                  detail=detail)
-    session.commit()
 
 
+@transaction
 def register_success(session: Session, user: PlatformUser) -> None:
     """A successful login clears the failure count. Commits."""
     session.execute(update(PlatformUser).where(PlatformUser.id == user.id).values(
         lockout_failures=0, lockout_window_start=None, locked_until=None,
     ).execution_options(synchronize_session=False))
     audit.record(session, LOGIN, "user", user.id, user_id=user.id)
-    session.commit()
     session.expire(user)
 
 
@@ -97,6 +98,7 @@ def locked_accounts(session: Session, now: Optional[dt.datetime] = None) -> list
                                 .order_by(PlatformUser.locked_until, PlatformUser.username)))
 
 
+@transaction
 def unlock(session: Session, user_id: Any, *, actor_id: int) -> PlatformUser:
     """The fund office lifts a lock (and the failures counted so far). Commits."""
     try:
@@ -112,5 +114,4 @@ def unlock(session: Session, user_id: Any, *, actor_id: int) -> PlatformUser:
     user.lockout_window_start = None
     audit.record(session, UNLOCK, "user", user.id, user_id=actor_id, org_id=user.org_id,
                  detail={"username": user.username, "was_locked_until": was.isoformat() if was else None})
-    session.commit()
     return user
