@@ -1,7 +1,7 @@
 """server-side sessions and account lockout
 
 Revision ID: c0de00000013
-Revises: ff5f469a0e49
+Revises: c0de00000008
 Create Date: 2026-11-30 12:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0de00000013'
-down_revision = 'ff5f469a0e49'
+down_revision = "c0de00000008"
 branch_labels = None
 depends_on = None
 
