@@ -125,10 +125,10 @@ def _order_filters(query: Any, filters: Filters) -> Any:
 
 
 def _days(value: Any) -> Any:
-    """Days as shown: one decimal, blank when no order was approved."""
+    """Days as shown: two decimals, blank when no order was approved."""
     if value is None:
         return None
-    return Decimal(str(value)).quantize(Decimal("0.1"))
+    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 # ------------------------------------------------------------------ 退款台账
