@@ -186,7 +186,7 @@ def renew_warnings(session: Session, scope: Scope, filters: Filters, default_thr
     report = Report("renew", _l("Replenishment warnings"), columns, rows,
                     {"code": count, "first": money(f), "balance": money(b)}, count, page=filters.page,
                     links={"code": "house"})
-    report.notes.append(_l("Threshold: balance below %(percent)s%% of the first deposit (首期 and 补交).",
+    report.notes.append(_l("Threshold: balance below %(percent)s%% of the first deposit (first deposit and top-ups).",
                            percent=f"{threshold.normalize():f}"))
     return report
 
