@@ -179,6 +179,14 @@ def build_dev_a_rows(session: Any, demo: Any, upload_folder: str) -> dict[str, A
         OutboxMessage(kind="deposit_status", idempotency_key=f"{SENTINEL}-KEY", org_id=org.id,
                       house_id=house.id, house_code=house.code, payload={"memo": f"{SENTINEL}-OUTBOX"}),
     ])
+    from app.models.reconciliation import BankStatement, ReconItem
+
+    statement = BankStatement(day=dt.date(2026, 2, 2), file_name="SENTINEL-A-statement.csv",
+                              file_sha256="0" * 64, bank_total=Decimal("1.00"), bank_count=1)
+    statement.items = [ReconItem(kind="platform_only", state="open", notice_id=notice.id,
+                                 notice_number=notice.number, platform_amount=notice.total,
+                                 note=f"{SENTINEL}-RECONCILE")]
+    session.add(statement)
     session.commit()
     return {"stored_names": [stored, result_name], "numbers": [order.number, notice.number]}
 

@@ -38,6 +38,7 @@ RES_CODES = "CodeTable"
 RES_AUDIT = "AuditLog"
 RES_OUTBOX = "TradeOutbox"
 RES_REPORTS = "Reports"
+RES_RECONCILE = "BankReconciliation"     # 银行对账 (fund office)
 
 # Verbs
 READ = "can_read"
@@ -118,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (MENU_ACCESS, "Deposit standards"), (MENU_ACCESS, "Code tables"), (MENU_ACCESS, "Audit log"),
         (MENU_ACCESS, "Trading outbox"),  # app/views/outbox.py
         *_REPORTS,
+        (READ, RES_RECONCILE), (WRITE, RES_RECONCILE), (MENU_ACCESS, "Bank reconciliation"),
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],
