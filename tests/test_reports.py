@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, select, text
 
 from tests.reports_support import add_houses, pay, refund
 

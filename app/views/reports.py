@@ -15,7 +15,6 @@ from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.documents.excel.export import export_rows
 from app.documents.printing import html_to_pdf, render_html

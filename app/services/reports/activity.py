@@ -17,7 +17,7 @@ from app.security.tenant import Scope
 from app.services.payments.documents import CHANNEL_LABELS
 from app.services.payments.notices import PAYMENT_TYPE_LABELS
 from app.services.reports.common import (EXPORT_LIMIT, Filters, Report, col, days_between_expr,
-                                         money, month_expr, page_window)
+                                         money, month_expr, narrow, page_window)
 from app.services.reports.labels import ORDER_TYPE_LABELS, REFUND_STATUS_LABELS, order_status_label
 
 INT, DEC = ColumnType.INT, ColumnType.DECIMAL
@@ -29,16 +29,8 @@ def _journal_base(scope: Scope, filters: Filters) -> Any:
     query = (select().select_from(Notice).join(Organisation, Organisation.id == Notice.org_id)
              .join(PropertyArea, PropertyArea.id == Notice.area_id)
              .where(Notice.status == NOTICE_PAID))
-    if filters.org_id:
-        query = query.where(Notice.org_id == filters.org_id)
-    if filters.area_id:
-        query = query.where(Notice.area_id == filters.area_id)
-    if filters.date_from:
-        query = query.where(Notice.paid_on >= filters.date_from)
-    if filters.date_to:
-        query = query.where(Notice.paid_on <= filters.date_to)
-    if filters.channel:
-        query = query.where(Notice.channel == filters.channel)
+    query = narrow(query, filters, dates=Notice.paid_on, org_id=Notice.org_id, area_id=Notice.area_id,
+                   channel=Notice.channel)
     return scope.apply(query, Notice)
 
 
@@ -109,19 +101,9 @@ def order_statistics(session: Session, scope: Scope, filters: Filters) -> Report
 
 
 def _order_filters(query: Any, filters: Filters) -> Any:
-    if filters.org_id:
-        query = query.where(BusinessOrder.org_id == filters.org_id)
-    if filters.area_id:
-        query = query.where(BusinessOrder.area_id == filters.area_id)
-    if filters.order_type:
-        query = query.where(BusinessOrder.type == filters.order_type)
-    if filters.status:
-        query = query.where(BusinessOrder.status == filters.status)
-    if filters.date_from:
-        query = query.where(BusinessOrder.created_at >= filters.date_from)
-    if filters.date_to:
-        query = query.where(func.date(BusinessOrder.created_at) <= filters.date_to)
-    return query
+    return narrow(query, filters, dates=BusinessOrder.created_at, org_id=BusinessOrder.org_id,
+                  area_id=BusinessOrder.area_id, order_type=BusinessOrder.type,
+                  status=BusinessOrder.status)
 
 
 def _days(value: Any) -> Any:
@@ -138,16 +120,8 @@ def refund_ledger(session: Session, scope: Scope, filters: Filters, *, everythin
     base = (select().select_from(Refund).join(House, House.id == Refund.house_id)
             .join(Organisation, Organisation.id == Refund.org_id)
             .join(PropertyArea, PropertyArea.id == House.area_id))
-    if filters.org_id:
-        base = base.where(Refund.org_id == filters.org_id)
-    if filters.area_id:
-        base = base.where(House.area_id == filters.area_id)
-    if filters.status:
-        base = base.where(Refund.status == filters.status)
-    if filters.date_from:
-        base = base.where(Refund.created_at >= filters.date_from)
-    if filters.date_to:
-        base = base.where(func.date(Refund.created_at) <= filters.date_to)
+    base = narrow(base, filters, dates=Refund.created_at, org_id=Refund.org_id, area_id=House.area_id,
+                  status=Refund.status)
     base = scope.apply(scope.apply(base, Refund), House)
     offset, limit = (0, EXPORT_LIMIT) if everything else page_window(filters)
     query = (base.add_columns(Refund.id, Refund.created_at, Refund.amount, Refund.account_name,

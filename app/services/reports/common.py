@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Mapping, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.documents.excel.columns import Column, ColumnType
@@ -21,7 +21,6 @@ from app.errors import Problem, ValidationFailed
 from app.models.base import ZERO
 from app.models.ledger import ENTRY_DEPOSIT, LedgerEntry
 from app.models.payment import CHANNELS, PAY_FIRST, PAY_TOPUP
-from app.security.tenant import Scope
 
 #: Rows one screen page shows; totals always cover every matching row.
 PAGE_SIZE = 200
@@ -201,12 +200,25 @@ def days_between_expr(session: Session, start: Any, end: Any) -> Any:
     return func.julianday(end) - func.julianday(start)
 
 
-def day_expr(column: Any) -> Any:
-    return cast(column, Date)
+#: Filters that compare a column for equality, and the two that bound a date range.
+_EQUAL_FILTERS = ("org_id", "area_id", "building_id", "district", "channel", "status", "order_type")
 
 
-def apply_scope(query: Any, scope: Scope, model: Any) -> Any:
-    return scope.apply(query, model)
+def narrow(query: Any, filters: Filters, *, dates: Any = None, **columns: Any) -> Any:
+    """``query`` narrowed by every filter that has a value and a column here.
+
+    ``columns`` maps filter names (org_id, area_id, …) to the column they compare; ``dates`` is the
+    date or datetime column of the period filters (the end day counts whole).
+    """
+    for name in _EQUAL_FILTERS:
+        value = getattr(filters, name)
+        if value not in (None, "") and name in columns:
+            query = query.where(columns[name] == value)
+    if dates is not None and filters.date_from:
+        query = query.where(dates >= filters.date_from)
+    if dates is not None and filters.date_to:
+        query = query.where(dates < filters.date_to + dt.timedelta(days=1))
+    return query
 
 
 def page_window(filters: Filters, size: int = PAGE_SIZE) -> tuple[int, int]:

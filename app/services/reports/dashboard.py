@@ -81,17 +81,28 @@ def _collection_chart(key: str, title: Any, rows: list[Any], names: dict[Any, st
                  [{arg: r[0]} for r in rows], "deposits")
 
 
+def _fold(rows: list[Any], key: Any) -> list[tuple]:
+    """Sum (district, org) collection rows by ``key``: Python over a few aggregated rows."""
+    folded: dict[Any, list] = {}
+    for row in rows:
+        entry = folded.setdefault(key(row), [0, 0, 0, 0])
+        for index, value in enumerate(row[-4:]):
+            entry[index] += value or 0
+    return [(k, *v) for k, v in sorted(folded.items(), key=lambda item: str(item[0]))]
+
+
 def office_dashboard(session: Session, scope: Scope, district_names: dict[str, str],
                      today: dt.date) -> list[Chart]:
     """Fund office: collection per district and developer, payments, waiting orders, push backlog."""
     charts = []
-    by_district = _collection(session, scope, [PropertyArea.district_code])
-    charts.append(_collection_chart("district", _l("Collection rate per district"), by_district,
-                                    district_names, "district"))
-    by_org = _collection(session, scope, [Organisation.id, Organisation.name])
-    names = {r[0]: r[1] for r in by_org}
-    charts.append(_collection_chart("developer", _l("Collection rate per developer"),
-                                    [(r[0], *r[2:]) for r in by_org], names, "org_id"))
+    # One pass over the houses grouped by district and developer serves both collection charts.
+    both = _collection(session, scope, [PropertyArea.district_code, Organisation.id, Organisation.name])
+    charts.append(_collection_chart("district", _l("Collection rate per district"),
+                                    _fold(both, lambda r: r[0]), district_names, "district"))
+    names = {r[1]: r[2] for r in both}
+    by_org = sorted(_fold(both, lambda r: r[1]), key=lambda r: names[r[0]])
+    charts.append(_collection_chart("developer", _l("Collection rate per developer"), by_org, names,
+                                    "org_id"))
     charts.append(_payments_chart(session, scope, today))
     charts.append(_waiting_orders_chart(session, scope))
     charts.append(_outbox_chart(session))

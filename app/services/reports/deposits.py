@@ -15,7 +15,7 @@ from app.models.property import HOUSE_OPEN, Building, House, PropertyArea
 from app.security.tenant import Scope
 from app.services.reports.common import (EXPORT_LIMIT, HUNDRED, LEVEL_AREA, LEVEL_BUILDING,
                                          LEVEL_ORG, Filters, Report, balance_subquery, col, money,
-                                         outstanding_expr, page_window, paid_towards_expr, rate)
+                                         narrow, outstanding_expr, page_window, paid_towards_expr, rate)
 
 INT, DEC = ColumnType.INT, ColumnType.DECIMAL
 
@@ -28,14 +28,8 @@ def _house_base(scope: Scope, filters: Filters, bal: Any) -> Any:
              .join(Organisation, Organisation.id == House.org_id)
              .outerjoin(bal, bal.c.house_id == House.id)
              .where(House.status == HOUSE_OPEN))
-    if filters.org_id:
-        query = query.where(House.org_id == filters.org_id)
-    if filters.area_id:
-        query = query.where(House.area_id == filters.area_id)
-    if filters.building_id:
-        query = query.where(House.building_id == filters.building_id)
-    if filters.district:
-        query = query.where(PropertyArea.district_code == filters.district)
+    query = narrow(query, filters, org_id=House.org_id, area_id=House.area_id,
+                   building_id=House.building_id, district=PropertyArea.district_code)
     return scope.apply(query, House)
 
 
@@ -70,7 +64,7 @@ def _deposit_figures(bal: Any) -> list[Any]:
 def _deposit_values(houses: int, due: Any, paid: Any, towards: Any, unpaid: Any) -> dict[str, Any]:
     due_v = money(due)
     return {"houses": houses, "due": due_v, "paid": money(paid), "unpaid": money(unpaid),
-            "rate": rate(money(towards), due_v)}
+            "towards": money(towards), "rate": rate(money(towards), due_v)}
 
 
 def deposit_statistics(session: Session, scope: Scope, filters: Filters) -> Report:
@@ -85,8 +79,9 @@ def deposit_statistics(session: Session, scope: Scope, filters: Filters) -> Repo
         row = {key: value for (key, _c), value in zip(keys, values)}
         row.update(_deposit_values(*values[len(keys):]))
         rows.append(row)
-    totals = _deposit_values(*session.execute(
-        _house_base(scope, filters, bal).add_columns(*_deposit_figures(bal))).one())
+    # The groups partition the houses, so the totals are the sums of the (few) group rows.
+    totals = _deposit_values(*(sum((row[k] for row in rows), 0 if k == "houses" else ZERO)
+                               for k in ("houses", "due", "paid", "towards", "unpaid")))
     columns = [col(_l("Developer"), "org", width=30)]
     if filters.level in (LEVEL_AREA, LEVEL_BUILDING):
         columns.append(col(_l("Property area"), "area", width=24))
