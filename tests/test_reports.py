@@ -213,13 +213,19 @@ def test_dashboards_show_charts_with_tables_and_links(officer_client: Any, dev_b
                                                       session: Any, demo: Any) -> None:
     from app.services.payments.notices import local_today
 
+    from app.models.outbox import OutboxMessage
+
     pay(session, [demo.house_a], ["123.00"], channel="qiaodu", day=local_today())
+    session.add(OutboxMessage(kind="deposit_status", idempotency_key="rpt-1", org_id=demo.org_a.id,
+                              house_id=demo.house_a.id, house_code=demo.house_a.code, payload={}))
+    session.commit()
     html = officer_client.get("/dashboard/").get_data(as_text=True)
     for key in ("district", "developer", "payments", "orders", "outbox"):
         assert f'id="jm-panel-{key}"' in html
     assert "vendor/echarts/echarts.min.js" in html and "cdn" not in html.lower()
     assert f"/reports/deposits/?org_id={demo.org_a.id}" in html
     assert f"/reports/journal/?date_from={local_today().isoformat()}" in html
+    assert "/tradeoutboxview/list/" in html
     html = dev_b_client.get("/dashboard/").get_data(as_text=True)
     assert 'id="jm-panel-areas"' in html and 'id="jm-panel-outbox"' not in html
     assert demo.area_b.name in html and demo.area_a.name not in html and demo.org_a.name not in html

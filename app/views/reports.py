@@ -268,7 +268,7 @@ class DashboardView(BaseView):
 
 def _chart_link(chart: dashboard.Chart, args: Optional[dict[str, Any]]) -> Optional[str]:
     if chart.link_report == "outbox":
-        return url_for("OutboxView.list")
+        return url_for("TradeOutboxView.list")
     if chart.link_report == "notices":
         return url_for("NoticeView.list")
     if args is None or chart.link_report not in REPORTS:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.models.base import utcnow
 from app.models.order import ACCEPTED, OPEN_STATES, SUBMITTED, BusinessOrder
 from app.models.organisation import Organisation
-from app.models.outbox import OUTBOX_DELIVERED, OutboxMessage
+from app.models.outbox import OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, OutboxMessage
 from app.models.payment import CHANNELS, NOTICE_PAID, NOTICE_UNPAID, Notice
 from app.models.property import HOUSE_OPEN, House, PropertyArea
 from app.security.tenant import Scope
@@ -26,6 +26,10 @@ PAYMENT_DAYS = 30
 #: Age buckets of waiting orders, in days since submission: (upper bound, label).
 AGE_BUCKETS = ((3, _l("Under 3 days")), (7, _l("3 to 7 days")), (30, _l("7 to 30 days")),
                (None, _l("Over 30 days")))
+
+
+#: The outbox states the backlog shows (the same words as the outbox screen).
+OUTBOX_LABELS = {OUTBOX_PENDING: _l("Pending"), OUTBOX_PARKED: _l("Failed")}
 
 
 @dataclass
@@ -162,7 +166,8 @@ def _outbox_chart(session: Session) -> Chart:
                     func.min(OutboxMessage.created_at))
              .where(OutboxMessage.status != OUTBOX_DELIVERED).group_by(OutboxMessage.status)
              .order_by(OutboxMessage.status))
-    found = list(session.execute(query))
+    found = [(str(OUTBOX_LABELS.get(status, status)), n, oldest)
+             for status, n, oldest in session.execute(query)]
     return Chart("outbox", _l("Trading-system push backlog"), "pie", [r[0] for r in found],
                  [{"name": str(_l("Messages")), "data": [{"name": r[0], "value": r[1]} for r in found]}],
                  [str(_l("State")), str(_l("Messages")), str(_l("Oldest since"))],

@@ -17,8 +17,11 @@
       return base;
     }
     var horizontal = chart.kind === "stacked-h";
-    var categoryAxis = { type: "category", data: chart.categories, axisLabel: { interval: 0, rotate: horizontal ? 0 : 30 } };
-    var valueAxis = { type: "value" };
+    // Every label while they fit; on the 30-day axis ECharts picks which dates to print.
+    var categoryAxis = { type: "category", data: chart.categories,
+                         axisLabel: { interval: chart.categories.length > 12 ? "auto" : 0, rotate: horizontal ? 0 : 30 } };
+    // Order counts are whole numbers; money axes keep ECharts' own steps.
+    var valueAxis = chart.kind === "stacked-h" ? { type: "value", minInterval: 1 } : { type: "value" };
     if (chart.series.length === 1 && chart.series[0].percent) {
       valueAxis.max = 100;
       valueAxis.axisLabel = { formatter: "{value}%" };
