@@ -241,3 +241,20 @@ def test_report_print_renders_table_and_pdf(officer_client: Any) -> None:
 def test_teller_has_no_reports(teller_client: Any) -> None:
     for url in ("/reports/deposits/", "/dashboard/", "/reports/journal/export"):
         assert teller_client.get(url).status_code in (302, 403, 404)
+
+
+def test_report_api_answers_json_under_the_tenant_filter(app: Any, api_headers: Any, session: Any,
+                                                         demo: Any) -> None:
+    pay(session, [demo.house_a], ["7.00"], serial="API-A")
+    client = app.test_client()
+    body = client.get("/api/v1/report/journal", headers=api_headers("officer")).get_json()
+    assert [r["serial"] for r in body["rows"]] == ["API-A"] and body["totals"]["amount"] == "7.00"
+    body = client.get(f"/api/v1/report/journal?org_id={demo.org_a.id}", headers=api_headers("dev_b")).get_json()
+    assert body["rows"] == [] and body["totals"]["amount"] == "0.00"
+    body = client.get("/api/v1/report/deposits?level=area", headers=api_headers("dev_b")).get_json()
+    assert [r["area"] for r in body["rows"]] == [demo.area_b.name]
+    assert client.get("/api/v1/report/nothing", headers=api_headers("officer")).status_code == 404
+    assert client.get("/api/v1/report/journal?date_from=x", headers=api_headers("officer")).status_code == 422
+    assert client.get("/api/v1/report/journal").status_code == 401
+    spec = client.get("/api/v1/_openapi", headers=api_headers("admin")).get_json()
+    assert set(spec["paths"]["/api/v1/report/{name}"]) == {"get"}

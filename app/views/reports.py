@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from io import BytesIO
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from flask import current_app, request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose
@@ -29,7 +29,7 @@ from app.security.roles import RES_REPORTS
 from app.security.tenant import current_scope, is_internal_user, scoped_select
 from app.services.payments.documents import CHANNEL_LABELS
 from app.services.payments.notices import local_today
-from app.services.reports import activity, dashboard, deposits
+from app.services.reports import REPORTS, build_report, dashboard, deposits
 from app.services.reports.common import LEVELS, Filters, Report, parse_filters
 from app.services.reports.labels import ORDER_TYPE_LABELS, REFUND_STATUS_LABELS, order_status_label
 from app.views.base import code_choices, code_labels
@@ -39,29 +39,6 @@ from app.views.payments import XLSX_MIMETYPE
 
 REGISTER_ORDER = 80
 
-#: Report name → (builder taking (session, scope, filters, everything), filters offered).
-REPORTS: dict[str, tuple[Any, Callable[..., Report], tuple[str, ...]]] = {
-    "deposits": (_l("Deposit statistics"),
-                 lambda s, sc, f, everything: deposits.deposit_statistics(s, sc, f),
-                 ("org_id", "area_id", "district", "level")),
-    "arrears": (_l("Arrears list"),
-                lambda s, sc, f, everything: deposits.arrears(s, sc, f, everything=everything),
-                ("org_id", "area_id", "building_id", "district")),
-    "renew": (_l("Replenishment warnings"),
-              lambda s, sc, f, everything: deposits.renew_warnings(
-                  s, sc, f, Decimal(str(current_app.config["RENEW_THRESHOLD_PERCENT"])),
-                  everything=everything),
-              ("org_id", "area_id", "building_id", "district", "threshold")),
-    "journal": (_l("Payment journal"),
-                lambda s, sc, f, everything: activity.payment_journal(s, sc, f, everything=everything),
-                ("org_id", "area_id", "date_from", "date_to", "channel")),
-    "orders": (_l("Order statistics"),
-               lambda s, sc, f, everything: activity.order_statistics(s, sc, f),
-               ("org_id", "area_id", "order_type", "order_status", "date_from", "date_to")),
-    "refunds": (_l("Refund ledger"),
-                lambda s, sc, f, everything: activity.refund_ledger(s, sc, f, everything=everything),
-                ("org_id", "area_id", "refund_status", "date_from", "date_to")),
-}
 REPORT_NAMES = "any(" + ",".join(REPORTS) + ")"
 #: Reports a clerk prints: the statistics sheet, and the 催交通知 letters of the arrears list.
 PRINTABLE = "any(deposits,arrears,renew,journal)"
@@ -73,8 +50,13 @@ def _filters() -> Filters:
 
 
 def _report(name: str, filters: Filters, everything: bool = False) -> Report:
-    _title, build, _offered = REPORTS[name]
-    return build(db.session, current_scope(), filters, everything)
+    return build_report(db.session, current_scope(), name, filters, everything=everything,
+                        renew_threshold=renew_threshold())
+
+
+def renew_threshold() -> Decimal:
+    """The configured 续筹 threshold in percent (RENEW_THRESHOLD_PERCENT)."""
+    return Decimal(str(current_app.config["RENEW_THRESHOLD_PERCENT"]))
 
 
 def _link(target: str, row: dict[str, Any], filters: Filters) -> Optional[str]:
@@ -162,7 +144,7 @@ class ReportsView(BaseView):
     @expose(f"/<{REPORT_NAMES}:name>/")
     @has_access
     def report(self, name: str) -> Any:
-        title, _build, offered = REPORTS[name]
+        title, _builder, offered = REPORTS[name]
         try:
             filters = _filters()
         except ValidationFailed as error:
