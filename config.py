@@ -129,6 +129,8 @@ class Config:
     # Trading system (房地产交易系统)
     TRADE_BASE_URL = os.environ.get("TRADE_BASE_URL", "http://127.0.0.1:5001")
     TRADE_TOKEN = os.environ.get("TRADE_TOKEN", "dev-trade-token")
+    #: What the trading system sends to ask a house's deposit status (app/api/trade_inbound.py).
+    TRADE_INBOUND_TOKEN = os.environ.get("TRADE_INBOUND_TOKEN", "")
     TRADE_CONNECT_TIMEOUT = float(os.environ.get("TRADE_CONNECT_TIMEOUT", "3"))
     TRADE_READ_TIMEOUT = float(os.environ.get("TRADE_READ_TIMEOUT", "10"))
     TRADE_RETRIES = _env_int("TRADE_RETRIES", 2)
