@@ -258,3 +258,17 @@ def test_report_api_answers_json_under_the_tenant_filter(app: Any, api_headers: 
     assert client.get("/api/v1/report/journal").status_code == 401
     spec = client.get("/api/v1/_openapi", headers=api_headers("admin")).get_json()
     assert set(spec["paths"]["/api/v1/report/{name}"]) == {"get"}
+
+
+def test_notice_api_lists_own_notices_only(app: Any, api_headers: Any, session: Any, demo: Any) -> None:
+    mine = pay(session, [demo.house_b], ["3.00"], serial="API-B")
+    theirs = pay(session, [demo.house_a], ["4.00"], serial="API-A2")
+    client = app.test_client()
+    body = client.get("/api/v1/notice/", headers=api_headers("dev_b")).get_json()
+    numbers = {row["number"] for row in body["result"]}
+    assert mine.number in numbers and theirs.number not in numbers
+    assert client.get(f"/api/v1/notice/{theirs.id}", headers=api_headers("dev_b")).status_code == 404
+    shown = client.get(f"/api/v1/notice/{mine.id}", headers=api_headers("dev_b")).get_json()["result"]
+    assert shown["bank_serial"] == "API-B" and shown["area"]["name"] == demo.area_b.name
+    officer = client.get("/api/v1/notice/", headers=api_headers("officer")).get_json()
+    assert {mine.number, theirs.number} <= {row["number"] for row in officer["result"]}
