@@ -41,7 +41,8 @@ REGISTER_ORDER = 80
 
 REPORT_NAMES = "any(" + ",".join(REPORTS) + ")"
 #: Reports a clerk prints: the statistics sheet, and the 催交通知 letters of the arrears list.
-PRINTABLE = "any(deposits,arrears,renew,journal)"
+PRINTABLE_NAMES = ("deposits", "arrears", "renew", "journal")
+PRINTABLE = "any(" + ",".join(PRINTABLE_NAMES) + ")"
 PRINT_ROWS_LIMIT = 5000
 
 
@@ -190,7 +191,7 @@ class ReportsView(BaseView):
 
 
 def _printable(name: str) -> bool:
-    return name in PRINTABLE[4:-1].split(",")
+    return name in PRINTABLE_NAMES
 
 
 def _print_answer(html: str, name: str) -> Any:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Numeric, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.documents.excel.columns import ColumnType
@@ -160,9 +160,9 @@ def renew_warnings(session: Session, scope: Scope, filters: Filters, default_thr
     bal = balance_subquery()
     balance = func.coalesce(bal.c.balance, 0)
     first = func.coalesce(bal.c.first_deposit, 0)
-    limit_expr = first * float(threshold / HUNDRED) if session.get_bind().dialect.name == "sqlite" \
-        else first * (threshold / HUNDRED)
-    base = _house_base(scope, filters, bal).where(first > 0, balance < limit_expr)
+    # balance < first × threshold %: both sides times 100, so the threshold stays a Decimal
+    percent = literal(threshold, Numeric(8, 4))
+    base = _house_base(scope, filters, bal).where(first > 0, balance * 100 < first * percent)
     offset, limit = (0, EXPORT_LIMIT) if everything else page_window(filters)
     query = _ordered(_house_select(base).add_columns(first.label("first"), balance.label("balance")))
     rows = []
