@@ -177,3 +177,21 @@ def test_screens_import_resolve_and_close(officer_client: Any, dev_b_client: Any
         "day": DAY.isoformat(), "file": (io.BytesIO(b"a,b\n1,2"), "bad.csv")}, content_type="multipart/form-data")
     assert bad.status_code == 400 and "jm-reconcile-error" in bad.get_data(as_text=True)
     assert dev_b_client.get("/reconcile/").status_code in (302, 403, 404)
+
+
+def test_a_day_changed_by_someone_else_meanwhile_is_a_conflict(session: Any, day_data: dict[str, Any]) -> None:
+    from sqlalchemy import update
+
+    from app.errors import Conflict
+    from app.models.reconciliation import BankStatement
+    from app.services.reconciliation import close_day, import_statement, resolve
+
+    statement = import_statement(session, DAY, "c.csv", _csv(day_data["rows"], HEADER), None)
+    for item in [i for i in statement.items if i.state == "open"]:
+        resolve(session, statement, item.id, "核对无误", None)
+    # another clerk's transaction bumps the row's version after this one loaded it
+    session.connection().execute(update(BankStatement).where(BankStatement.id == statement.id)
+                                 .values(version=BankStatement.version + 1))
+    with pytest.raises(Conflict):
+        close_day(session, statement, None)
+    assert session.get(BankStatement, statement.id).status == "open"

@@ -18,12 +18,14 @@ from typing import Any, Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.documents.excel.columns import CellInvalid, Column, ColumnType, code_key, make_parser
 from app.documents.excel.errors import ExcelFileError
 from app.documents.excel.reader import find_header, load_sheet
-from app.errors import DomainError, Problem, ValidationFailed
+from app.errors import Conflict, DomainError, Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
 from app.models.payment import CHANNELS, NOTICE_PAID, Notice
 from app.models.reconciliation import (AMOUNT_DIFFERS, BANK_ONLY, ITEM_OK, ITEM_OPEN, ITEM_RESOLVED,
@@ -38,6 +40,15 @@ MAX_CSV_BYTES = 10 * 1024 * 1024
 #: Other names banks print for our channels.
 CHANNEL_ALIASES = {"专户银行": "bank", "银行柜台": "bank", "柜台": "bank", "侨都之窗": "qiaodu",
                    "pos": "pos", "维修资金专用pos": "pos", "POS": "pos"}
+
+
+def _commit_or_conflict(session: Session) -> None:
+    """Commit; a concurrent import of the same day or a stale version becomes a Conflict (409)."""
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError) as error:
+        session.rollback()
+        raise Conflict() from error
 
 
 class DayClosed(DomainError):
@@ -217,7 +228,10 @@ def import_statement(session: Session, day: dt.date, file_name: str, data: bytes
         _match(session, statement)
         record(session, "reconcile_import", "BankStatement", statement.id, user_id=user_id,
                detail={"day": day.isoformat(), "file": file_name[:200], "lines": len(lines)})
-        session.commit()
+        _commit_or_conflict(session)
+    except (IntegrityError, StaleDataError) as error:
+        session.rollback()
+        raise Conflict() from error
     except Exception:
         session.rollback()
         raise
@@ -276,7 +290,7 @@ def rematch(session: Session, statement: BankStatement, user_id: Optional[int]) 
     _writable(statement)
     try:
         _match(session, statement)
-        session.commit()
+        _commit_or_conflict(session)
     except Exception:
         session.rollback()
         raise
@@ -331,7 +345,7 @@ def close_day(session: Session, statement: BankStatement, user_id: Optional[int]
         statement.closed_at, statement.closed_by_id = utcnow(), user_id
         record(session, "reconcile_close", "BankStatement", statement.id, user_id=user_id,
                detail={"day": statement.day.isoformat()})
-        session.commit()
+        _commit_or_conflict(session)
     except Exception:
         session.rollback()
         raise

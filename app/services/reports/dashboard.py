@@ -158,7 +158,7 @@ def _waiting_orders_chart(session: Session, scope: Scope) -> Chart:
     return Chart("orders", _l("Orders waiting for the fund office, by age"), "stacked-h",
                  [str(ORDER_TYPE_LABELS.get(k, k)) for k in types], series,
                  [str(_l("Order type")), *[str(label) for _l_, label in AGE_BUCKETS], str(_l("Total"))],
-                 rows, [{"order_type": kind, "status": SUBMITTED} for kind in types], "orders")
+                 rows, [{"order_type": kind} for kind in types], "orders")
 
 
 def _outbox_chart(session: Session) -> Chart:
