@@ -22,7 +22,6 @@ MATCHED = "matched"              # same serial (or notice) and amount on both si
 BANK_ONLY = "bank_only"          # in the bank's statement, not confirmed here
 PLATFORM_ONLY = "platform_only"  # confirmed here for that day, not in the statement
 AMOUNT_DIFFERS = "amount_differs"
-ITEM_KINDS = (MATCHED, BANK_ONLY, PLATFORM_ONLY, AMOUNT_DIFFERS)
 
 ITEM_OK = "ok"              # matched: nothing to do
 ITEM_OPEN = "open"          # a difference nobody has looked at
@@ -95,4 +94,3 @@ class ReconItem(Model):
     resolved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
 
     statement: Mapped[BankStatement] = relationship(back_populates="items")
-    notice = relationship("Notice")

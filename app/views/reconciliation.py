@@ -17,6 +17,7 @@ from app.models.reconciliation import (AMOUNT_DIFFERS, BANK_ONLY, ITEM_OPEN, MAT
                                        BankStatement)
 from app.security.roles import RES_RECONCILE
 from app.security.tenant import current_user
+from app.documents.bank_statement import statement_columns
 from app.services import reconciliation as recon
 from app.services.payments.notices import local_today
 from app.views.menus import CATEGORY_FUND_OFFICE
@@ -53,7 +54,7 @@ class ReconciliationView(BaseView):
         statements = db.session.scalars(select(BankStatement).order_by(BankStatement.day.desc()).limit(60))
         return self.render_template("reconcile/index.html", statements=list(statements), error=error,
                                     today=local_today().isoformat(),
-                                    headers=[c.header for c in recon.statement_columns()]), status
+                                    headers=[c.header for c in statement_columns()]), status
 
     @expose("/")
     @has_access

@@ -7,7 +7,7 @@ aggregated by the database (GROUP BY); Python only shapes the few aggregated row
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping, Optional
 
@@ -51,9 +51,6 @@ class Filters:
     #: 续筹 threshold in percent of the first deposit; None takes the configured one.
     threshold: Optional[Decimal] = None
     page: int = 1
-
-    def with_(self, **changes: Any) -> "Filters":
-        return replace(self, **changes)
 
     def as_args(self) -> dict[str, str]:
         """The filters as query arguments (for links and the export/print buttons)."""
