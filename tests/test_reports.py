@@ -85,6 +85,8 @@ def test_arrears_lists_unpaid_and_partly_paid_only(officer_client: Any, session:
     assert a[0].code not in codes and a[1].code in codes and a[2].code in codes
     partly = next(r for r in rows if r[3] == a[1].code)
     assert partly[8] == "10.00" and partly[-1] in ("部分交存", "Partly paid")
+    unpaid = next(r for r in rows if r[3] == a[2].code)
+    assert unpaid[-1] in ("未交存", "Not paid")
     assert rows[-1][3].endswith(str(len(codes)))
 
 

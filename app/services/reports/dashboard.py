@@ -208,7 +208,7 @@ def developer_dashboard(session: Session, scope: Scope) -> list[Chart]:
     notice_chart = Chart(
         "unpaid_notices", _l("Unpaid payment notices per property area (yuan)"), "bar",
         [r[1] for r in notices],
-        [{"name": str(_l("Amount")), "data": [float(money(r[3])) for r in notices]}],
+        [{"name": str(_l("Amount")), "data": [float(money(r[3])) for r in notices], "money": True}],
         [str(_l("Property area")), str(_l("Notices")), str(_l("Amount"))],
         [[r[1], r[2], money(r[3])] for r in notices], [None for _r in notices], "notices")
     return [area_chart, order_chart, notice_chart]

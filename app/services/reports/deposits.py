@@ -135,7 +135,7 @@ def arrears(session: Session, scope: Scope, filters: Filters, *, everything: boo
     for row in session.execute(query.offset(offset).limit(limit)):
         data = _house_row(row)
         data.update(due=money(row.due), paid=money(row.paid), unpaid=money(row.unpaid),
-                    state=str(_l("Partly paid") if money(row.paid) > ZERO else _l("Unpaid")))
+                    state=str(_l("Partly paid") if money(row.paid) > ZERO else _l("Not paid")))
         rows.append(data)
     count, d, b, u = session.execute(base.add_columns(
         func.count(House.id), func.coalesce(func.sum(due), 0), func.coalesce(func.sum(balance), 0),

@@ -30,9 +30,15 @@
     base.xAxis = horizontal ? valueAxis : categoryAxis;
     base.yAxis = horizontal ? categoryAxis : valueAxis;
     base.series = chart.series.map(function (s) {
+      var formatter = s.percent ? "{c}%" : "{c}";
+      if (s.money) {  // amounts in yuan as the tables print them: 1,234.50
+        formatter = function (p) {
+          return Number(p.value).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+        };
+      }
       return { name: s.name, type: "bar", stack: s.stack, data: s.data, barMaxWidth: 36,
                label: { show: chart.series.length === 1, position: horizontal ? "right" : "top",
-                        formatter: s.percent ? "{c}%" : "{c}" } };
+                        formatter: formatter } };
     });
     return base;
   }
