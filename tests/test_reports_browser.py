@@ -103,6 +103,9 @@ def test_dashboards_and_reports_as_officer_and_developer(
                    f"{(demo.building_a if user == 'dev_a' else demo.building_b).id}")
         page.screenshot(path=str(artifacts_dir / f"reports_reminder_{user}.png"), full_page=True)
         assert "催交通知" in page.content()
+        goto(page, f"{base}/reports/deposits/print?format=html&level=building")
+        assert page.locator(".report-sheet tr.total").count() == 1
+        page.screenshot(path=str(artifacts_dir / f"reports_print_deposits_{user}.png"), full_page=True)
         assert outside == [], f"requests leaving the platform: {outside}"
 
 

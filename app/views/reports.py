@@ -180,8 +180,10 @@ class ReportsView(BaseView):
         report = _report(name, filters, everything=True)
         report.rows = report.rows[:PRINT_ROWS_LIMIT]
         keys = [c.key for c in report.columns]
+        total_width = sum(c.width for c in report.columns)
         html = render_html("report_table.html", title=str(report.title), today=today,
                            headers=[c.header for c in report.columns],
+                           widths=[186.0 * c.width / total_width for c in report.columns],
                            numeric=[c.type in ("int", "decimal") for c in report.columns],
                            rows=[[row.get(k) for k in keys] for row in report.rows],
                            totals=[r for r in (_export_rows(report)[-1:] if report.totals else [])],

@@ -86,9 +86,9 @@ def deposit_statistics(session: Session, scope: Scope, filters: Filters) -> Repo
     if filters.level in (LEVEL_AREA, LEVEL_BUILDING):
         columns.append(col(_l("Property area"), "area", width=24))
     if filters.level == LEVEL_BUILDING:
-        columns.append(col(_l("Building"), "building", width=16))
-    columns += [col(_l("Houses"), "houses", INT, 10), col(_l("Amount due"), "due", DEC),
-                col(_l("Paid"), "paid", DEC), col(_l("Unpaid"), "unpaid", DEC),
+        columns.append(col(_l("Building"), "building", width=14))
+    columns += [col(_l("Houses"), "houses", INT, 8), col(_l("Amount due"), "due", DEC, 20),
+                col(_l("Paid"), "paid", DEC, 20), col(_l("Unpaid"), "unpaid", DEC, 20),
                 col(_l("Collection rate"), "rate", width=12)]
     return Report("deposits", _l("Deposit statistics"), columns, rows, totals, len(rows),
                   page_size=max(len(rows), 1), links=dict(_DRILL))
