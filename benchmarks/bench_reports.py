@@ -19,16 +19,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_picker import timed  # noqa: E402 - the same median-of-runs timer
 
 PASSWORD = "Bench@2026"
 GOAL_SECONDS = 0.5
@@ -40,17 +41,6 @@ RAW_DEPOSITS = (
     " sum(CASE WHEN h.amount_due > coalesce(b.bal, 0) THEN h.amount_due - coalesce(b.bal, 0) ELSE 0 END)"
     " FROM house h LEFT JOIN (SELECT house_id, sum(amount) AS bal FROM ledger_entry GROUP BY house_id) b"
     " ON b.house_id = h.id WHERE h.status = 'open' GROUP BY h.org_id")
-
-
-def timed(work: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median seconds of ``repeat`` runs (after one warm-up) and the last result."""
-    result = work()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def seed(houses: int) -> None:
