@@ -130,10 +130,14 @@ class Config:
     BANK_HMAC_SECRET = os.environ.get("BANK_HMAC_SECRET", "")
     #: Seconds a bank request's X-Bank-Timestamp may differ from the server clock (app/api/bank.py).
     BANK_SIGNATURE_WINDOW = _env_int("BANK_SIGNATURE_WINDOW", 300)
+    #: 续筹 warning (§4): a house whose balance is below this percent of its first deposit.
+    RENEW_THRESHOLD_PERCENT = os.environ.get("RENEW_THRESHOLD_PERCENT", "30")
 
     # Trading system (房地产交易系统)
     TRADE_BASE_URL = os.environ.get("TRADE_BASE_URL", "http://127.0.0.1:5001")
     TRADE_TOKEN = os.environ.get("TRADE_TOKEN", "dev-trade-token")
+    #: What the trading system sends to ask a house's deposit status (app/api/trade_inbound.py).
+    TRADE_INBOUND_TOKEN = os.environ.get("TRADE_INBOUND_TOKEN", "")
     TRADE_CONNECT_TIMEOUT = float(os.environ.get("TRADE_CONNECT_TIMEOUT", "3"))
     TRADE_READ_TIMEOUT = float(os.environ.get("TRADE_READ_TIMEOUT", "10"))
     TRADE_RETRIES = _env_int("TRADE_RETRIES", 2)

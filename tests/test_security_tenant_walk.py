@@ -52,7 +52,9 @@ EXCLUDED_ENDPOINTS = {
     "RateLimitedSecurityApi.refresh": "refreshes a JWT: no object argument",
 }
 #: 200 answers that are binary yet harmless for any argument (e.g. a QR code of the given text).
-HARMLESS_BINARY_ENDPOINTS: set[str] = set()
+#: A report's Excel export and PDF print take a report name, not an object id: the xlsx text is read
+#: for sentinels like any page, and the print is read as HTML (``format=html``) with dev_a's filters.
+HARMLESS_BINARY_ENDPOINTS: set[str] = {"ReportsView.export", "ReportsView.print_report"}
 #: Argument names that hold an id even where the converter is a plain string (FAB's ``<pk>``).
 ID_NAMES = {"pk", "id", "ident"}
 #: Name stems of id arguments → table, so <order_id> gets order ids only.
@@ -75,6 +77,9 @@ SAMPLES_PER_MODEL = 3
 MAX_COMBINATIONS = 24
 FAILURES_SHOWN = 60
 SENTINEL = "SENTINEL-A"
+#: Screens whose filters take ids from the query string (reports, dashboards, reconciliation): their
+#: GETs are repeated with dev_a's organisation, area and building as filters.
+FILTERED_PREFIXES = ("/reports/", "/dashboard/", "/reconcile/")
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,6 +179,14 @@ def build_dev_a_rows(session: Any, demo: Any, upload_folder: str) -> dict[str, A
         OutboxMessage(kind="deposit_status", idempotency_key=f"{SENTINEL}-KEY", org_id=org.id,
                       house_id=house.id, house_code=house.code, payload={"memo": f"{SENTINEL}-OUTBOX"}),
     ])
+    from app.models.reconciliation import BankStatement, ReconItem
+
+    statement = BankStatement(day=dt.date(2026, 2, 2), file_name="SENTINEL-A-statement.csv",
+                              file_sha256="0" * 64, bank_total=Decimal("1.00"), bank_count=1)
+    statement.items = [ReconItem(kind="platform_only", state="open", notice_id=notice.id,
+                                 notice_number=notice.number, platform_amount=notice.total,
+                                 note=f"{SENTINEL}-RECONCILE")]
+    session.add(statement)
     session.commit()
     return {"stored_names": [stored, result_name], "numbers": [order.number, notice.number]}
 
@@ -453,14 +466,20 @@ def walk_app(app: Flask, session: Any, demo: Any) -> WalkResult:
                 _domain, url = rule.build(values, append_unknown=False)
             except Exception:  # noqa: BLE001 - a value the converter refuses cannot be sent
                 continue
-            response = walk.request(method, url, rule.rule.startswith("/api/"))
-            if response is None:
-                continue
-            walk.judge(method, url, response, with_dev_a_id=bool(values), endpoint=rule.endpoint)
-            allowed = response.status_code in (401, 403, 404, 405) or _goes_to_login(response)
-            if internal_only and not allowed:
-                internal_findings.append(f"internal-only route reached by dev_b: {method} {url} "
-                                         f"[{rule.endpoint}] → {response.status_code}")
+            urls = [url]
+            if method == "GET" and rule.rule.startswith(FILTERED_PREFIXES):
+                # format=html: a print answers with its HTML, whose text the walk can read
+                urls.append(f"{url}?org_id={demo.org_a.id}&area_id={demo.area_a.id}"
+                            f"&building_id={demo.building_a.id}&letters=1&format=html")
+            for url in urls:
+                response = walk.request(method, url, rule.rule.startswith("/api/"))
+                if response is None:
+                    continue
+                walk.judge(method, url, response, with_dev_a_id=bool(values), endpoint=rule.endpoint)
+                allowed = response.status_code in (401, 403, 404, 405) or _goes_to_login(response)
+                if internal_only and not allowed:
+                    internal_findings.append(f"internal-only route reached by dev_b: {method} {url} "
+                                             f"[{rule.endpoint}] → {response.status_code}")
 
     session.rollback()
     after_a = snapshot(session, tables, demo.org_a.id)

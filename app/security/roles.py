@@ -39,6 +39,7 @@ RES_AUDIT = "AuditLog"
 RES_OUTBOX = "TradeOutbox"
 RES_REPORTS = "Reports"
 RES_ACCOUNT_LOCKS = "AccountLocks"       # accounts locked after failed logins (unlock)
+RES_RECONCILE = "BankReconciliation"     # 银行对账 (fund office)
 
 # Verbs
 READ = "can_read"
@@ -94,6 +95,14 @@ _DEV_PAYMENT = [
     (MENU_ACCESS, "Payment notices"),
 ]
 
+#: 统计报表 and the dashboard (app/views/reports.py), for the office and a developer's own figures.
+_REPORTS = [
+    (READ, RES_REPORTS), (EXPORT, RES_REPORTS), (PRINT, RES_REPORTS), (MENU_ACCESS, "Reports"),
+    (MENU_ACCESS, "Dashboard"), (MENU_ACCESS, "Deposit statistics"), (MENU_ACCESS, "Arrears list"),
+    (MENU_ACCESS, "Replenishment warnings"), (MENU_ACCESS, "Payment journal"),
+    (MENU_ACCESS, "Order statistics"), (MENU_ACCESS, "Refund ledger"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ROLE_OFFICER: [
         (READ, RES_ORG_ADMIN), (WRITE, RES_ORG_ADMIN), (READ, RES_ORGANISATION),
@@ -111,16 +120,18 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (MENU_ACCESS, "Deposit standards"), (MENU_ACCESS, "Code tables"), (MENU_ACCESS, "Audit log"),
         (MENU_ACCESS, "Trading outbox"),  # app/views/outbox.py
         (READ, RES_ACCOUNT_LOCKS), (WRITE, RES_ACCOUNT_LOCKS), (MENU_ACCESS, "Locked accounts"),
+        *_REPORTS,
+        (READ, RES_RECONCILE), (WRITE, RES_RECONCILE), (MENU_ACCESS, "Bank reconciliation"),
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],
     ROLE_DEV_ADMIN: _DEV_COMMON + _DEV_PROPERTY + _DEV_PAYMENT + [
         (WRITE, RES_ORGANISATION), (READ, RES_ORG_USERS), (WRITE, RES_ORG_USERS),
         (MENU_ACCESS, "Organisation Management"), (MENU_ACCESS, "Organisation Info"),
-        (MENU_ACCESS, "Organisation Users"),
+        (MENU_ACCESS, "Organisation Users"), *_REPORTS,
     ],
     ROLE_DEV_PROPERTY: _DEV_COMMON + _DEV_PROPERTY,
-    ROLE_DEV_PAYMENT: _DEV_COMMON + _DEV_PAYMENT,
+    ROLE_DEV_PAYMENT: _DEV_COMMON + _DEV_PAYMENT + _REPORTS,
 }
 
 # Several screens may grant the same menu entry to a role; each permission is written once.
