@@ -174,3 +174,4 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     TRADE_BACKGROUND_DELIVERY = False
     BANK_HMAC_SECRET = "test-bank-secret"
+    TRADE_INBOUND_TOKEN = "test-inbound-token"  # the API is on in tests, as the bank API is

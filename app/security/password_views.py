@@ -29,7 +29,7 @@ def _own_username(_form: Any) -> Optional[str]:
 
 def _reset_target_username(_form: Any) -> Optional[str]:
     from app.security.models import PlatformUser
-    from app.views.base import valid_id
+    from app.domain.ids import row_id as valid_id
 
     ident = valid_id(request.args.get("pk"))
     user = db.session.get(PlatformUser, ident) if ident else None

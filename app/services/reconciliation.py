@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Iterable, Optional
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -25,15 +26,17 @@ from app.models.reconciliation import (AMOUNT_DIFFERS, BANK_ONLY, ITEM_OK, ITEM_
                                        MATCHED, PLATFORM_ONLY, STATEMENT_CLOSED, BankStatement,
                                        ReconItem, StatementLine)
 from app.services.audit import record
+from app.services.unit_of_work import unit_of_work
 from app.services.payments.confirm import VIA_TELLER, confirm
 from app.services.payments.documents import CHANNEL_LABELS
 
-def _commit_or_conflict(session: Session) -> None:
-    """Commit; a concurrent import of the same day or a stale version becomes a Conflict (409)."""
+@contextmanager
+def _day_unit(session: Session) -> Iterator[None]:
+    """One unit of work; a concurrent import of the same day or a stale version is a Conflict."""
     try:
-        session.commit()
+        with unit_of_work(session):
+            yield
     except (IntegrityError, StaleDataError) as error:
-        session.rollback()
         raise Conflict() from error
 
 
@@ -59,7 +62,7 @@ def import_statement(session: Session, day: dt.date, file_name: str, data: bytes
             return existing
     lines = parse_statement(data, file_name, day,
                             {code: str(label) for code, label in CHANNEL_LABELS.items()})
-    try:
+    with _day_unit(session):
         statement = existing or BankStatement(day=day)
         statement.file_name = file_name[:200]
         statement.file_sha256 = digest
@@ -75,13 +78,6 @@ def import_statement(session: Session, day: dt.date, file_name: str, data: bytes
         _match(session, statement)
         record(session, "reconcile_import", "BankStatement", statement.id, user_id=user_id,
                detail={"day": day.isoformat(), "file": file_name[:200], "lines": len(lines)})
-        _commit_or_conflict(session)
-    except (IntegrityError, StaleDataError) as error:
-        session.rollback()
-        raise Conflict() from error
-    except Exception:
-        session.rollback()
-        raise
     return statement
 
 
@@ -135,12 +131,8 @@ def _match(session: Session, statement: BankStatement) -> None:
 def rematch(session: Session, statement: BankStatement, user_id: Optional[int]) -> BankStatement:
     """Match again (after a missing payment was confirmed); resolved notes stay with their items."""
     _writable(statement)
-    try:
+    with _day_unit(session):
         _match(session, statement)
-        _commit_or_conflict(session)
-    except Exception:
-        session.rollback()
-        raise
     return statement
 
 
@@ -154,15 +146,11 @@ def resolve(session: Session, statement: BankStatement, item_id: int, note: str,
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(problems=[Problem("note", _l("Write what was found out."))])
-    try:
+    with _day_unit(session):
         item.state, item.note = ITEM_RESOLVED, note[:2000]
         item.resolved_at, item.resolved_by_id = utcnow(), user_id
         record(session, "reconcile_resolve", "ReconItem", item.id, user_id=user_id,
                detail={"day": statement.day.isoformat(), "kind": item.kind, "note": note[:200]})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return item
 
 
@@ -174,9 +162,10 @@ def confirm_missing(session: Session, statement: BankStatement, item_id: int,
     line = next((ln for ln in statement.lines if item and ln.bank_serial == item.bank_serial), None)
     if item is None or line is None or not line.notice_number:
         raise DomainError(_l("Only a bank line with a notice number can be confirmed from here."))
-    confirm(session, line.notice_number, line.bank_serial, line.channel or CHANNELS[0],
-            line.paid_on.isoformat(), str(line.amount), user_id, via=VIA_TELLER)
-    rematch(session, statement, user_id)
+    with _day_unit(session):  # the payment and the new match, or neither
+        confirm(session, line.notice_number, line.bank_serial, line.channel or CHANNELS[0],
+                line.paid_on.isoformat(), str(line.amount), user_id, via=VIA_TELLER)
+        rematch(session, statement, user_id)
     return next(i for i in statement.items if i.bank_serial == line.bank_serial)
 
 
@@ -187,15 +176,11 @@ def close_day(session: Session, statement: BankStatement, user_id: Optional[int]
     if open_items:
         raise DomainError(_l("%(count)s differences are still open; resolve them before closing the day.",
                              count=len(open_items)))
-    try:
+    with _day_unit(session):
         statement.status = STATEMENT_CLOSED
         statement.closed_at, statement.closed_by_id = utcnow(), user_id
         record(session, "reconcile_close", "BankStatement", statement.id, user_id=user_id,
                detail={"day": statement.day.isoformat()})
-        _commit_or_conflict(session)
-    except Exception:
-        session.rollback()
-        raise
     return statement
 
 
