@@ -170,7 +170,10 @@
   $('#jm-pick-rows').on('click', function () {
     var areaId = $('#f-area_id').val();
     if (!areaId) { showErrors({message: $(this).data('msg-area')}); return; }
-    window.HousePicker.open({areaId: areaId, mode: $(this).data('mode') || 'buildings', onConfirm: function (ids) {
+    var options = {areaId: areaId, mode: $(this).data('mode') || 'buildings'};
+    // Houses mode: only the states the business may take can be ticked (data-selectable).
+    if ($(this).data('selectable')) { options.selectable = $(this).data('selectable'); }
+    window.HousePicker.open($.extend(options, {onConfirm: function (ids) {
       if (!ids.length) { return; }
       setBusy(true);
       ensureSaved().then(function (id) {
@@ -178,7 +181,7 @@
           .done(function () { reloadAt('#lines'); })
           .fail(function (xhr) { showErrors(xhr); setBusy(false); });
       });
-    }});
+    }}));
   });
 
   var $modify = $('#jm-modify-modal');

@@ -93,7 +93,8 @@ class FormContent:
 TRADE_FETCH = "trade_fetch"          # 接口获取: projects of the trading system
 TEMPLATE_IMPORT = "template_import"  # 导入 the house template
 BUILDING_PICK = "building_pick"      # 选择需要变更的楼幢 + 批量修改 + row editing
-INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK)
+HOUSE_PICK = "house_pick"            # houses chosen in the 楼盘表 (grid or list)
+INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK, HOUSE_PICK)
 
 
 class OrderHandler:
@@ -237,6 +238,10 @@ class OrderHandler:
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         """Lines and totals for the application form."""
         return FormContent(lines=SummaryTable(headers=[], rows=[]))
+
+    def refund_form(self, session: Session, order: BusinessOrder) -> Optional[Any]:
+        """The 退款申请表 (``print_models.RefundForm``) the order prints, or None."""
+        return None
 
     def area_name(self, order: BusinessOrder) -> str:
         return order.area.name if order.area is not None else ""
