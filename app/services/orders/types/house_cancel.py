@@ -10,6 +10,7 @@ is not touched: the fund office pays the refund out later and books it then.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any, Optional, Sequence
@@ -344,6 +345,11 @@ class HouseCancelHandler(OrderHandler):
     def refund_form(self, session: Session, order: BusinessOrder) -> Optional[RefundForm]:
         """The 退款申请表 of the balances the order refunds (None when nothing is refunded)."""
         from app.services.orders.documents import _agent, _org
+        from app.services.orders.states import LOCAL_TZ
+
+        def local_date(moment: Any) -> Any:
+            return moment.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).date() \
+                if moment is not None else None
 
         refunds = self.refunds(session, order)
         if not refunds:
@@ -358,7 +364,7 @@ class HouseCancelHandler(OrderHandler):
             account=BankAccount(bank_name=account["refund_bank_name"] or "",
                                 account_name=account["refund_account_name"] or "",
                                 account_number=account["refund_account_no"] or ""),
-            agent=_agent(session, order))
+            agent=_agent(session, order), applied_on=local_date(order.submitted_at))
 
 
 register_handler(HouseCancelHandler())

@@ -1,0 +1,95 @@
+"""Browser: 房屋注销 (§1.3.8): pick houses in the 楼盘表, enter the refund account, submit, the fund
+office reviews the balances to refund, approves, prints the 退款申请表; the form in English.
+Screenshots go to test-artifacts/houses_*.png.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy import select
+
+from app.models.order import APPROVED, BusinessOrder
+from app.models.payment import Refund
+from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, House
+from app.services.ledger import book_deposit
+from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
+from tests.test_browser_orders import fill_agent
+
+pytestmark = pytest.mark.browser
+
+
+def shot(page: Any, artifacts_dir: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts_dir / f"houses_{name}.png"), full_page=True)
+
+
+def test_house_cancellation_end_to_end(live_server: LiveServer,
+                                       browser_page: Callable[..., Any],  # noqa: F811
+                                       session: Any, demo: Any, artifacts_dir: Path) -> None:
+    url = live_server.url
+    houses = session.scalars(select(House).where(House.building_id == demo.building_a.id,
+                                                 House.status == HOUSE_OPEN)
+                             .order_by(House.id).limit(2)).all()
+    book_deposit(session, houses[0], Decimal("800.00"), notice_id=None, payment_type="bank",
+                 value_date=dt.date(2026, 3, 1))
+    session.commit()
+    dev = browser_page("dev_a", accept_dialogs=True)
+    dev.goto(f"{url}/order-form/house-cancel")
+    dev.select_option("#f-area_id", str(demo.area_a.id))
+    fill_agent(dev)
+    dev.fill("#f-reason", "房屋灭失")
+    dev.click("#jm-pick-rows")
+    dev.locator(".hp-building", has_text=demo.building_a.name).click()
+    for house in houses:
+        dev.click(f'#hp-modal td.hp-cell[title^="{house.code}"]')
+    shot(dev, artifacts_dir, "01_cancel_picker")
+    dev.click(".hp-confirm")
+    dev.wait_for_selector("#jm-extra-refunds tbody tr")
+    assert "800.00" in dev.inner_text("#jm-extra-refunds")
+    # Without the refund account the order cannot be submitted; the fields are named.
+    dev.click("#jm-save-submit")
+    dev.wait_for_selector("[data-field='refund_account_no']")
+    shot(dev, artifacts_dir, "02_cancel_account_required")
+    dev.fill("#f-refund_account_name", "江门市华信置业有限公司")
+    dev.fill("#f-refund_bank_name", "中国银行江门分行")
+    dev.fill("#f-refund_account_no", "6216610200001234567")
+    dev.click("#jm-save-submit")
+    dev.wait_for_selector("#jm-print-now")
+    number = re.search(r"ZX\d{13}", dev.inner_text("h3")).group(0)
+    shot(dev, artifacts_dir, "03_cancel_submitted")
+
+    officer = browser_page("officer", accept_dialogs=True)
+    order = session.scalars(select(BusinessOrder).where(BusinessOrder.number == number)).one()
+    officer.goto(f"{url}/review/{order.id}")
+    assert "jm-changed" in officer.inner_html("#jm-lines-table")
+    assert "800.00" in officer.inner_text("#jm-extra-refunds")
+    shot(officer, artifacts_dir, "04_cancel_review")
+    if officer.locator("#jm-papers-checked").count():
+        officer.check("#jm-papers-checked")
+    officer.click("#jm-accept")
+    officer.click("#jm-approve")
+    officer.wait_for_selector(".jm-status[data-status='approved']")
+    shot(officer, artifacts_dir, "05_cancel_approved")
+    officer.goto(f"{url}/review/{order.id}/print/refund.html")
+    assert "6216610200001234567" in officer.inner_text("body")
+    shot(officer, artifacts_dir, "06_refund_form")
+    session.expire_all()
+    assert session.get(BusinessOrder, order.id).status == APPROVED
+    assert {session.get(House, h.id).status for h in houses} == {HOUSE_CANCELLED}
+    refund = session.scalars(select(Refund).where(Refund.order_id == order.id)).one()
+    assert (refund.house_id, refund.amount) == (houses[0].id, Decimal("800.00"))
+
+
+def test_house_cancellation_form_in_english(live_server: LiveServer,
+                                            browser_page: Callable[..., Any],  # noqa: F811
+                                            artifacts_dir: Path) -> None:
+    dev = browser_page("dev_a", lang="en")
+    dev.goto(f"{live_server.url}/order-form/house-cancel")
+    assert "House cancellation" in dev.inner_text("h3")
+    assert "Add houses" in dev.inner_text("#jm-intake")
+    assert "Refund account" in dev.inner_text("#jm-header")
+    shot(dev, artifacts_dir, "07_cancel_form_en")
