@@ -22,15 +22,14 @@ from sqlalchemy.orm import Session, object_session
 
 from app.documents.print_models import BankAccount, RefundForm, RefundLine, SummaryTable
 from app.domain.location import location_text
-from app.errors import NotFound, Problem, ValidationFailed
+from app.errors import Problem, ValidationFailed
 from app.models.base import utcnow
 from app.models.order import APPROVED, HOUSE_CANCEL, BusinessOrder
 from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine, Refund
-from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, Building, House
-from app.security.tenant import Scope
+from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, House
 from app.services.audit import record
 from app.services.ledger import balances
-from app.services.orders import fields, staging
+from app.services.orders import fields, house_picks, staging
 from app.services.orders.types.base import (HOUSE_PICK, ExtraTable, FormContent, LineRow,
                                             LinesTable, OrderHandler, register_handler)
 from app.services.outbox import enqueue_deposit_pushes
@@ -160,23 +159,11 @@ class HouseCancelHandler(OrderHandler):
     # ------------------------------------------------ lines
 
     def pick(self, session: Session, user: Any, order: BusinessOrder, ids: list[int]) -> int:
-        if order.area_id is None:
-            raise ValidationFailed(_l("Choose the property area first."),
-                                   [Problem("area_id", _l("Choose the property area."))])
-        scope = Scope.for_user(user)
-        rows = session.execute(select(House, Building.name)
-                               .join(Building, Building.id == House.building_id)
-                               .where(House.id.in_(ids))).all()
-        if len(rows) != len(ids) or any(h.area_id != order.area_id or not scope.allows(h)
-                                        for h, _name in rows):
-            raise NotFound()
-        staged = {t for _s, t, _b, _a in staging.changes(session, order.id, staging.HOUSE)}
-        fresh = [(h, name) for h, name in rows if h.id not in staged]
+        fresh = house_picks.fresh_picks(session, user, order, ids)
         problems = self._house_problems(session, order, [h for h, _name in fresh])
         if problems:
             raise ValidationFailed(_l("%(n)d of the houses cannot be cancelled.",
                                       n=len(problems)), problems)
-        fresh.sort(key=lambda row: (row[1], row[0].unit, row[0].floor, row[0].room))
         return staging.insert_changes(session, order.id, [
             (staging.HOUSE, h.id, snapshot(h, name), {**snapshot(h, name), "status": HOUSE_CANCELLED})
             for h, name in fresh], action=staging.CANCEL)
@@ -184,36 +171,20 @@ class HouseCancelHandler(OrderHandler):
     def _house_problems(self, session: Session, order: BusinessOrder,
                         houses: Sequence[House]) -> list[Problem]:
         """The houses that cannot be cancelled now, each with its reason."""
-        from app.services.orders import workflow
-
-        problems = [Problem(h.code, _l("Is already cancelled or closed.")) for h in houses
-                    if h.status != HOUSE_OPEN and h.locked_by_order_id != order.id]
         notices = unpaid_notices(session, [h.id for h in houses])
-        problems += [Problem(h.code, _l("Is on the unpaid notice %(number)s; void the notice "
-                                        "first.", number=notices[h.id]))
-                     for h in houses if h.id in notices]
-        return problems + workflow.houses_held_elsewhere(session, order, [h.id for h in houses])
+        return house_picks.unavailable(session, order, houses) + [
+            Problem(h.code, _l("Is on the unpaid notice %(number)s; void the notice first.",
+                               number=notices[h.id]))
+            for h in houses if h.id in notices]
 
     def _houses(self, session: Session, order: BusinessOrder) -> list[House]:
-        ids = [t for _s, t, _b, _a in staging.changes(session, order.id, staging.HOUSE)]
-        houses: list[House] = []
-        for start in range(0, len(ids), 900):
-            houses += session.scalars(select(House).where(House.id.in_(ids[start:start + 900])))
-        order_of = {house_id: n for n, house_id in enumerate(ids)}
-        return sorted(houses, key=lambda h: order_of[h.id])
+        return house_picks.staged_houses(session, order)
 
     def house_ids_to_lock(self, session: Session, order: BusinessOrder) -> list[int]:
-        return [t for _s, t, _b, _a in staging.changes(session, order.id, staging.HOUSE)]
+        return house_picks.staged_ids(session, order)
 
     def current_snapshots(self, session: Session, target: str, ids: Any) -> dict[int, dict[str, Any]]:
-        result = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 900):
-            for house, name in session.execute(
-                    select(House, Building.name).join(Building, Building.id == House.building_id)
-                    .where(House.id.in_(ids[start:start + 900]))):
-                result[house.id] = snapshot(house, name)
-        return result
+        return {h.id: snapshot(h, name) for h, name in house_picks.with_buildings(session, list(ids))}
 
     def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
         return str(snapshot_.get("code") or "")
