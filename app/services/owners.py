@@ -6,6 +6,7 @@ a house is replaced at once, audited with before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping, Optional
 
 from flask_babel import lazy_gettext as _l
@@ -29,9 +30,14 @@ class OwnerData:
     id_type: str
     id_no: str
     phone: str
+    #: 份额 in percent, where the owners' shares are recorded (房屋权属批量变更); optional.
+    share: Optional[Decimal] = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "id_type": self.id_type, "id_no": self.id_no, "phone": self.phone}
+        data = {"name": self.name, "id_type": self.id_type, "id_no": self.id_no, "phone": self.phone}
+        if self.share is not None:
+            data["share"] = f"{self.share:.2f}"
+        return data
 
 
 def owner_dict(owner: Owner) -> dict[str, Any]:
@@ -61,10 +67,32 @@ def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
             problems.append(Problem("id_no", _l("The same person is listed twice (row %(other)d).",
                                                 other=seen[key]), row=row))
         seen.setdefault(key, row)
-        owners.append(OwnerData(name, id_type, id_no, phone))
+        share, share_problem = _share(item.get("share"))
+        if share_problem is not None:
+            problems.append(Problem("share", share_problem, row=row, value=item.get("share")))
+        owners.append(OwnerData(name, id_type, id_no, phone, share))
+    shares = [o.share for o in owners if o.share is not None]
+    if shares and sum(shares) > 100:
+        problems.append(Problem("share", _l("The owners' shares add up to more than 100 percent.")))
     if problems:
         raise ValidationFailed(problems=problems)
     return owners
+
+
+def _share(value: Any) -> tuple[Optional[Decimal], Optional[Any]]:
+    """An owner's share in percent (empty: not recorded), or why it cannot be one."""
+    text = normalise_text(value).rstrip("%")
+    if not text:
+        return None, None
+    try:
+        share = Decimal(text)
+    except InvalidOperation:
+        share = None
+    if share is None or not share.is_finite() or not 0 < share <= 100 \
+            or share != share.quantize(Decimal("0.01")):
+        return None, _l("Enter the share as a percentage above 0 and at most 100, "
+                        "with at most 2 decimals.")
+    return share.quantize(Decimal("0.01")), None
 
 
 @transaction

@@ -127,6 +127,10 @@ class OrderHandler:
     prints_account_list: bool = False
     #: Whether the order has a 交存时点 (shown in its summary, even while empty).
     has_deposit_point: bool = False
+    #: Whether each line has an 编辑 button (its ``after`` given to the page's line editor).
+    rows_editable: bool = False
+    #: States of the 楼盘表 a house may be picked in (``HOUSE_PICK``), see picker/README.md.
+    pickable_states: tuple[str, ...] = ()
     #: Labels of the header fields, so every message names a field as the form shows it.
     field_labels: dict[str, LazyString] = {}
 

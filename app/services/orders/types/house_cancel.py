@@ -145,8 +145,7 @@ class HouseCancelHandler(OrderHandler):
     def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
                      ) -> dict[str, Any]:
         return {"area_choices": fields.area_pairs(session, user),
-                "account_fields": [(k, label) for k, (label, _n) in ACCOUNT_FIELDS.items()],
-                "pickable_states": list(self.pickable_states)}
+                "account_fields": [(k, label) for k, (label, _n) in ACCOUNT_FIELDS.items()]}
 
     def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
         payload = order.payload or {}
