@@ -93,3 +93,65 @@ def test_house_cancellation_form_in_english(live_server: LiveServer,
     assert "Add houses" in dev.inner_text("#jm-intake")
     assert "Refund account" in dev.inner_text("#jm-header")
     shot(dev, artifacts_dir, "07_cancel_form_en")
+
+
+def test_ownership_change_end_to_end(live_server: LiveServer,
+                                     browser_page: Callable[..., Any],  # noqa: F811
+                                     session: Any, demo: Any, artifacts_dir: Path) -> None:
+    url = live_server.url
+    house = session.scalars(select(House).where(House.building_id == demo.building_a.id,
+                                                House.status == HOUSE_OPEN)
+                            .order_by(House.id.desc()).limit(1)).one()
+    dev = browser_page("dev_a", accept_dialogs=True)
+    dev.goto(f"{url}/order-form/ownership-change")
+    dev.select_option("#f-area_id", str(demo.area_a.id))
+    fill_agent(dev)
+    dev.fill("#f-reason", "产权转移")
+    dev.click("#jm-pick-rows")
+    dev.locator(".hp-building", has_text=demo.building_a.name).click()
+    dev.click(f'#hp-modal td.hp-cell[title^="{house.code}"]')
+    dev.click(".hp-confirm")
+    dev.wait_for_selector(".jm-line-edit")
+    dev.click(".jm-line-edit")
+    dev.wait_for_selector("#jm-owners-modal tbody tr", state="visible")
+    rows = dev.locator("#jm-owners-table tbody tr")
+    for i in range(rows.count() - 1, 0, -1):  # keep the first owner, delete the others
+        rows.nth(i).locator(".jm-owner-delete").click()
+    first = dev.locator("#jm-owners-table tbody tr").nth(0)
+    first.locator("[data-key=name]").fill("张伟")
+    first.locator("[data-key=id_type]").select_option("01")
+    first.locator("[data-key=id_no]").fill("11010519491231002X")
+    first.locator("[data-key=phone]").fill("13800138002")
+    first.locator("[data-key=share]").fill("60")
+    dev.click("#jm-owner-add")
+    new = dev.locator("#jm-owners-table tbody tr").nth(1)
+    new.locator("[data-key=name]").fill("王芳")
+    new.locator("[data-key=id_type]").select_option("02")
+    new.locator("[data-key=id_no]").fill("E12345678")
+    new.locator("[data-key=phone]").fill("12")  # wrong: refused with the row and field
+    new.locator("[data-key=share]").fill("40")
+    dev.click("#jm-owners-ok")
+    dev.wait_for_selector("#jm-owners-modal .jm-owners-errors :text-matches('.+')")
+    shot(dev, artifacts_dir, "08_owners_dialog_error")
+    new.locator("[data-key=phone]").fill("13900139001")
+    dev.click("#jm-owners-ok")
+    dev.wait_for_function("document.querySelector('#jm-lines-table').innerText.includes('王芳')")
+    shot(dev, artifacts_dir, "09_ownership_form")
+    dev.click("#jm-save-submit")
+    dev.wait_for_selector("#jm-print-now")
+    number = re.search(r"QS\d{13}", dev.inner_text("h3")).group(0)
+
+    officer = browser_page("officer", accept_dialogs=True)
+    order = session.scalars(select(BusinessOrder).where(BusinessOrder.number == number)).one()
+    officer.goto(f"{url}/review/{order.id}")
+    assert "王芳" in officer.inner_text("#jm-lines-table")
+    shot(officer, artifacts_dir, "10_ownership_review")
+    if officer.locator("#jm-papers-checked").count():
+        officer.check("#jm-papers-checked")
+    officer.click("#jm-accept")
+    officer.click("#jm-approve")
+    officer.wait_for_selector(".jm-status[data-status='approved']")
+    session.expire_all()
+    owners = session.get(House, house.id).owners
+    assert [(o.name, o.share) for o in owners] == [("张伟", Decimal("60.00")),
+                                                   ("王芳", Decimal("40.00"))]
