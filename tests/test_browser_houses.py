@@ -155,3 +155,6 @@ def test_ownership_change_end_to_end(live_server: LiveServer,
     owners = session.get(House, house.id).owners
     assert [(o.name, o.share) for o in owners] == [("张伟", Decimal("60.00")),
                                                    ("王芳", Decimal("40.00"))]
+    dev.goto(f"{url}/property/houses/show/{house.id}")
+    assert number in dev.inner_text("#jm-ownership-history")
+    shot(dev, artifacts_dir, "11_house_earlier_owners")

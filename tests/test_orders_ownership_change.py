@@ -146,3 +146,22 @@ def test_ownership_views_pick_edit_and_review(dev_a_client, officer_client, sess
     assert "张伟" in review and "jm-changed" in review
     printed = officer_client.get(f"/review/{order_id}/print/application.html").get_data(as_text=True)
     assert houses[0].code in printed and "张伟、王芳" in printed
+
+
+def test_earlier_owners_are_shown_on_the_house_page(dev_a_client, dev_b_client, session, demo):
+    dev, officer = demo.users["dev_a"], demo.users["officer"]
+    house = area_houses(session, demo, 1)[0]
+    house.owners = [Owner(org_id=house.org_id, seq=1, name="赵六", id_type="02", id_no="G87654321",
+                          phone="13900139000")]
+    session.commit()
+    order = ownership_order(session, demo, [house])
+    seq = staging.changes(session, order.id, staging.HOUSE)[0][0]
+    drafts.modify_lines(session, order.id, dev, [seq], {"owners": NEW_OWNERS})
+    workflow.submit(session, order.id, dev)
+    workflow.accept(session, order.id, officer, papers_checked=True)
+    workflow.approve(session, order.id, officer)
+    page = dev_a_client.get(f"/property/houses/show/{house.id}").get_data(as_text=True)
+    history = page[page.index('id="jm-ownership-history"'):]
+    assert "赵六" in history and "G87654321" in history and order.number in history
+    assert "张伟" in page[:page.index('id="jm-ownership-history"')]  # the owners now
+    assert dev_b_client.get(f"/property/houses/show/{house.id}").status_code == 404

@@ -5,16 +5,19 @@ a house is replaced at once, audited with before and after.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping, Optional
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.validators import (normalise_id_number, normalise_phone, normalise_text,
                                    person_problems)
 from app.errors import InvalidTransition, Problem, ValidationFailed
+from app.models.audit import AuditLog
 from app.models.property import HOUSE_OPEN, House, Owner
 from app.services.audit import record
 from app.services.unit_of_work import transaction
@@ -110,3 +113,29 @@ def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, 
     record(session, "house.owners", "House", house.id, user_id=user_id, org_id=house.org_id,
            detail={"before": before, "after": [o.as_dict() for o in owners]})
     return house
+
+
+@dataclass(frozen=True)
+class OwnershipPeriod:
+    """Who owned a house from when until when, and the order that ended it (if any)."""
+
+    owners: list[dict[str, Any]]
+    since: Optional[dt.datetime]
+    until: dt.datetime
+    order_number: str
+
+
+def ownership_history(session: Session, house: House) -> list[OwnershipPeriod]:
+    """The house's earlier owners, newest first, read from the audit of every owner replacement
+    (房屋权属批量变更 and the 业主交款列表 dialog both audit the list before and after)."""
+    rows = session.scalars(select(AuditLog).where(
+        AuditLog.action == "house.owners", AuditLog.object_type == "House",
+        AuditLog.object_id == house.id).order_by(AuditLog.at, AuditLog.id)).all()
+    periods = []
+    since = house.opened_at
+    for row in rows:
+        detail = row.detail or {}
+        periods.append(OwnershipPeriod(owners=list(detail.get("before") or []), since=since,
+                                       until=row.at, order_number=str(detail.get("order") or "")))
+        since = row.at
+    return periods[::-1]
