@@ -129,6 +129,8 @@ class OrderHandler:
     has_deposit_point: bool = False
     #: Whether each line has an 编辑 button (its ``after`` given to the page's line editor).
     rows_editable: bool = False
+    #: Whether the lines have 批量修改 (the page's ``#jm-modify-modal`` sets values on many lines).
+    batch_modify: bool = False
     #: States of the 楼盘表 a house may be picked in (``HOUSE_PICK``), see picker/README.md.
     pickable_states: tuple[str, ...] = ()
     #: Labels of the header fields, so every message names a field as the form shows it.
