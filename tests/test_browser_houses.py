@@ -158,3 +158,52 @@ def test_ownership_change_end_to_end(live_server: LiveServer,
     dev.goto(f"{url}/property/houses/show/{house.id}")
     assert number in dev.inner_text("#jm-ownership-history")
     shot(dev, artifacts_dir, "11_house_earlier_owners")
+
+
+def test_house_information_change_end_to_end(live_server: LiveServer,
+                                             browser_page: Callable[..., Any],  # noqa: F811
+                                             session: Any, demo: Any, artifacts_dir: Path) -> None:
+    url = live_server.url
+    houses = session.scalars(select(House).where(House.building_id == demo.building_a.id,
+                                                 House.status == HOUSE_OPEN)
+                             .order_by(House.id).offset(4).limit(2)).all()
+    dev = browser_page("dev_a", accept_dialogs=True)
+    dev.goto(f"{url}/order-form/house-change")
+    dev.select_option("#f-area_id", str(demo.area_a.id))
+    fill_agent(dev)
+    dev.fill("#f-reason", "销售状态与地址登记有误")
+    dev.click("#jm-pick-rows")
+    dev.locator(".hp-building", has_text=demo.building_a.name).click()
+    for house in houses:
+        dev.click(f'#hp-modal td.hp-cell[title^="{house.code}"]')
+    dev.click(".hp-confirm")
+    dev.wait_for_selector("#jm-batch-open")
+    dev.click("#jm-batch-open")
+    dev.wait_for_selector("#m-sales_status", state="visible")
+    assert not dev.is_visible("#m-building_area")  # 批量修改 offers the manual's six fields
+    dev.select_option("#m-sales_status", "已售")
+    dev.click("#jm-modify-ok")
+    dev.wait_for_function("document.querySelector('#jm-lines-table').innerText.includes('已售')")
+    dev.locator(".jm-line-edit").first.click()
+    dev.wait_for_selector("#m-building_area", state="visible")
+    dev.fill("#m-address", "江门市蓬江区华信路88号1栋改")
+    dev.click("#jm-modify-ok")
+    dev.wait_for_function("document.querySelector('#jm-lines-table').innerText.includes('1栋改')")
+    shot(dev, artifacts_dir, "12_house_change_form")
+    dev.click("#jm-save-submit")
+    dev.wait_for_selector("#jm-print-now")
+    number = re.search(r"FB\d{13}", dev.inner_text("h3")).group(0)
+
+    officer = browser_page("officer", accept_dialogs=True)
+    order = session.scalars(select(BusinessOrder).where(BusinessOrder.number == number)).one()
+    officer.goto(f"{url}/review/{order.id}")
+    assert "jm-changed" in officer.inner_html("#jm-lines-table")
+    shot(officer, artifacts_dir, "13_house_change_review")
+    if officer.locator("#jm-papers-checked").count():
+        officer.check("#jm-papers-checked")
+    officer.click("#jm-accept")
+    officer.click("#jm-approve")
+    officer.wait_for_selector(".jm-status[data-status='approved']")
+    session.expire_all()
+    assert {session.get(House, h.id).sales_status for h in houses} == {"已售"}
+    assert session.get(House, houses[0].id).address == "江门市蓬江区华信路88号1栋改"
