@@ -10,17 +10,15 @@ is not touched: the fund office pays the refund out later and books it then.
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from app.documents.print_models import BankAccount, RefundForm, RefundLine, SummaryTable
+from app.documents.print_models import RefundForm, RefundLine, SummaryTable
 from app.domain.location import location_text
 from app.errors import Problem, ValidationFailed
 from app.models.base import utcnow
@@ -30,19 +28,12 @@ from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, House
 from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, house_picks, staging
+from app.services.orders.types import refund_account
 from app.services.orders.types.base import (HOUSE_PICK, ExtraTable, FormContent, LineRow,
-                                            LinesTable, OrderHandler, register_handler)
+                                            LinesTable, register_handler)
+from app.services.orders.types.refund_account import RefundAccountHandler
 from app.services.outbox import enqueue_deposit_pushes
 
-#: The refund account the developer enters: payload key → (label, longest length).
-ACCOUNT_FIELDS: dict[str, tuple[Any, int]] = {
-    "refund_account_name": (_l("Account name"), 100),
-    "refund_bank_name": (_l("Bank"), 100),
-    "refund_account_no": (_l("Account number"), 40),
-}
-#: A bank account number: digits, possibly grouped by spaces or hyphens as printed on cards.
-ACCOUNT_NO = re.compile(r"^\d{8,30}\Z")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: What a line keeps of a house; a change of any of these after picking refuses the approval.
 HOUSE_COLUMNS: dict[str, Any] = {
     "code": _l("House number"), "building": _l("Building"), "unit": _l("Unit"),
@@ -59,30 +50,6 @@ def snapshot(house: House, building_name: str) -> dict[str, str]:
             "status": house.status}
 
 
-def account_no_text(value: Any) -> str:
-    """The account number as stored: the spaces and hyphens people group it with removed."""
-    return re.sub(r"[\s-]", "", str(value or ""))
-
-
-def account_problems(values: dict[str, Optional[str]], required: bool) -> list[Problem]:
-    """Why the refund account cannot be used (each field named); empty fields only when allowed."""
-    problems = []
-    for key, (label, longest) in ACCOUNT_FIELDS.items():
-        value = values.get(key) or ""
-        if not value:
-            if required:
-                problems.append(Problem(key, _l("%(field)s is required.", field=label)))
-        elif len(value) > longest:
-            problems.append(Problem(key, _l("%(field)s must be at most %(n)d characters.",
-                                            field=label, n=longest)))
-        elif key == "refund_account_no" and not ACCOUNT_NO.match(value):
-            problems.append(Problem(key, _l("Enter the account number: 8 to 30 digits.")))
-        elif CONTROL.search(value):
-            problems.append(Problem(key, _l("%(field)s contains characters that cannot be "
-                                            "printed.", field=label)))
-    return problems
-
-
 def unpaid_notices(session: Session, house_ids: Sequence[int]) -> dict[int, str]:
     """House id → number of an unpaid notice (not voided) that still holds it."""
     found: dict[int, str] = {}
@@ -97,7 +64,7 @@ def unpaid_notices(session: Session, house_ids: Sequence[int]) -> dict[int, str]
     return found
 
 
-class HouseCancelHandler(OrderHandler):
+class HouseCancelHandler(RefundAccountHandler):
     type = HOUSE_CANCEL
     code = "ZX"
     slug = "house-cancel"
@@ -112,48 +79,7 @@ class HouseCancelHandler(OrderHandler):
     snapshot_targets = (staging.HOUSE,)
     #: Picker states that may be cancelled (not cancelled already, not held by an order).
     pickable_states = ("not_opened", "unpaid", "partly_paid", "paid")
-    field_labels = {**fields.LABELS, **{k: label for k, (label, _n) in ACCOUNT_FIELDS.items()},
-                    "houses": _l("Houses")}
-
-    # ------------------------------------------------ header
-
-    def read_fields(self, source: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {"area_id": fields.read_id(source, "area_id")}
-        for key in ACCOUNT_FIELDS:
-            values[key] = fields.text(source.get(key))
-        if values["refund_account_no"]:
-            values["refund_account_no"] = account_no_text(values["refund_account_no"])
-        return values
-
-    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
-                     values: dict[str, Any]) -> list[Problem]:
-        problems = fields.choose_area(session, user, order, values.get("area_id"),
-                                      has_lines=bool(staging.count_lines(session, order.id)))
-        payload = dict(order.payload or {})
-        payload.update({key: values.get(key) for key in ACCOUNT_FIELDS})
-        order.payload = payload
-        return problems
-
-    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder],
-                    args: Any) -> dict[str, str]:
-        if order is None:
-            return {}
-        payload = order.payload or {}
-        return {"area_id": str(order.area_id or ""),
-                **{key: payload.get(key) or "" for key in ACCOUNT_FIELDS}}
-
-    def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
-                     ) -> dict[str, Any]:
-        return {"area_choices": fields.area_pairs(session, user),
-                "account_fields": [(k, label) for k, (label, _n) in ACCOUNT_FIELDS.items()]}
-
-    def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
-        payload = order.payload or {}
-        rows = fields.area_rows(session, order.area)
-        if payload.get("refund_account_no"):
-            rows += [(str(label), payload.get(key) or "")
-                     for key, (label, _n) in ACCOUNT_FIELDS.items()]
-        return rows
+    field_labels = {**fields.LABELS, **refund_account.LABELS, "houses": _l("Houses")}
 
     # ------------------------------------------------ lines
 
@@ -205,15 +131,11 @@ class HouseCancelHandler(OrderHandler):
         money = balances(session, [h.id for h in houses])
         return [(h, money[h.id].balance) for h in houses if money[h.id].balance > 0]
 
-    def _account(self, order: BusinessOrder) -> dict[str, Optional[str]]:
-        payload = order.payload or {}
-        return {key: payload.get(key) for key in ACCOUNT_FIELDS}
-
     # ------------------------------------------------ checks
 
     def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        problems += account_problems(self._account(order), required=False)
+        problems += self.account_problems(order, required=False)
         from app.services.orders import workflow
 
         return problems + workflow.houses_held_elsewhere(
@@ -229,14 +151,13 @@ class HouseCancelHandler(OrderHandler):
         # A house may have been cancelled or put on a notice since it was picked.
         problems += self._house_problems(session, order, houses)
         needs_account = bool(self.refunds(session, order))
-        problems += account_problems(self._account(order), required=needs_account)
+        problems += self.account_problems(order, required=needs_account)
         return problems
 
     # ------------------------------------------------ approval
 
     def apply(self, session: Session, order: BusinessOrder, user: Any) -> None:
         refunds = dict((h.id, amount) for h, amount in self._owed(session, order))
-        account = self._account(order)
         houses = self._houses(session, order)
         now = utcnow()
         reason = _("Cancelled by order %(number)s", number=order.number)
@@ -245,10 +166,7 @@ class HouseCancelHandler(OrderHandler):
             house.closed_at = now
             amount = refunds.get(house.id)
             if amount:
-                session.add(Refund(org_id=house.org_id, house_id=house.id, order_id=order.id,
-                                   amount=amount, account_name=account["refund_account_name"],
-                                   bank_name=account["refund_bank_name"],
-                                   account_no=account["refund_account_no"], reason=reason))
+                session.add(self.new_refund(order, house, amount, reason))
             record(session, "house_cancelled", "House", house.id, user_id=user.id,
                    org_id=order.org_id, detail={"order": order.number,
                                                 "refund": f"{amount or Decimal('0.00'):.2f}"})
@@ -303,9 +221,8 @@ class HouseCancelHandler(OrderHandler):
         total = sum(refunds.values(), Decimal("0.00"))
         totals: list[tuple[str, Any]] = [(_("Houses"), len(rows)), (_("Refunds"), f"{total:,.2f}")]
         if refunds:
-            account = self._account(order)
-            totals += [(str(label), account.get(key) or "")
-                       for key, (label, _n) in ACCOUNT_FIELDS.items()]
+            account = self.account(order)
+            totals += [(str(label), account[key] or "") for key, label in refund_account.LABELS.items()]
         return FormContent(
             # Three columns: the print gives each an equal share, and a house number is long.
             lines=SummaryTable(headers=[_("House number"), _("Location"), _("Refund")], rows=rows,
@@ -314,27 +231,10 @@ class HouseCancelHandler(OrderHandler):
 
     def refund_form(self, session: Session, order: BusinessOrder) -> Optional[RefundForm]:
         """The 退款申请表 of the balances the order refunds (None when nothing is refunded)."""
-        from app.services.orders.documents import _agent, _org
-        from app.services.orders.states import LOCAL_TZ
-
-        def local_date(moment: Any) -> Any:
-            return moment.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).date() \
-                if moment is not None else None
-
-        refunds = self.refunds(session, order)
-        if not refunds:
-            return None
-        account = self._account(order)
-        return RefundForm(
-            refund_number=order.number, order_number=order.number, org=_org(order.organisation),
-            area_name=self.area_name(order), reason=order.reason or "",
-            lines=[RefundLine(h.code, location_text(h.building.name, h.unit, h.room, h.floor),
-                              h.building_area, amount, Decimal("0.00"), amount)
-                   for h, amount in refunds],
-            account=BankAccount(bank_name=account["refund_bank_name"] or "",
-                                account_name=account["refund_account_name"] or "",
-                                account_number=account["refund_account_no"] or ""),
-            agent=_agent(session, order), applied_on=local_date(order.submitted_at))
+        return self.build_refund_form(session, order, [
+            RefundLine(h.code, location_text(h.building.name, h.unit, h.room, h.floor),
+                       h.building_area, amount, Decimal("0.00"), amount)
+            for h, amount in self.refunds(session, order)])
 
 
 register_handler(HouseCancelHandler())

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from app.documents.print_models import BankAccount, RefundForm, RefundLine, SummaryTable
+from app.documents.print_models import RefundForm, RefundLine, SummaryTable
 from app.domain.location import location_text, unit_number
 from app.errors import Problem, ValidationFailed
 from app.models.codes import KIND_HOUSE_USE, KIND_SALES_STATUS
@@ -34,8 +34,9 @@ from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, house_picks, staging
 from app.services.orders.types.base import (HOUSE_PICK, ExtraTable, FormContent, LineRow,
-                                            LinesTable, OrderHandler, register_handler)
-from app.services.orders.types.house_cancel import ACCOUNT_FIELDS, account_problems, account_no_text
+                                            LinesTable, register_handler)
+from app.services.orders.types import refund_account
+from app.services.orders.types.refund_account import RefundAccountHandler
 from app.services.outbox import enqueue_deposit_pushes
 from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
@@ -137,7 +138,7 @@ class Impact:
         return max(self.paid - self.new_due, Decimal("0.00"))
 
 
-class HouseChangeHandler(OrderHandler):
+class HouseChangeHandler(RefundAccountHandler):
     type = HOUSE_CHANGE
     code = "FB"
     slug = "house-change"
@@ -153,51 +154,18 @@ class HouseChangeHandler(OrderHandler):
     rows_editable = True
     batch_modify = True
     pickable_states = ("not_opened", "unpaid", "partly_paid", "paid")
-    field_labels = {**fields.LABELS, **HOUSE_FIELDS,
-                    **{k: label for k, (label, _n) in ACCOUNT_FIELDS.items()},
+    field_labels = {**fields.LABELS, **HOUSE_FIELDS, **refund_account.LABELS,
                     "houses": _l("Houses")}
 
     # ------------------------------------------------ header
-
-    def read_fields(self, source: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {"area_id": fields.read_id(source, "area_id")}
-        for key in ACCOUNT_FIELDS:
-            values[key] = fields.text(source.get(key))
-        if values["refund_account_no"]:
-            values["refund_account_no"] = account_no_text(values["refund_account_no"])
-        return values
-
-    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
-                     values: dict[str, Any]) -> list[Problem]:
-        problems = fields.choose_area(session, user, order, values.get("area_id"),
-                                      has_lines=bool(staging.count_lines(session, order.id)))
-        order.payload = {**(order.payload or {}), **{k: values.get(k) for k in ACCOUNT_FIELDS}}
-        return problems
-
-    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder],
-                    args: Any) -> dict[str, str]:
-        if order is None:
-            return {}
-        payload = order.payload or {}
-        return {"area_id": str(order.area_id or ""),
-                **{key: payload.get(key) or "" for key in ACCOUNT_FIELDS}}
 
     def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
                      ) -> dict[str, Any]:
         buildings = [] if order is None or order.area_id is None else list(session.scalars(
             select(Building.name).where(Building.area_id == order.area_id).order_by(Building.name)))
-        return {"area_choices": fields.area_pairs(session, user), "building_names": buildings,
+        return {**super().form_context(session, user, order), "building_names": buildings,
                 "uses": list(code_map(session, KIND_HOUSE_USE).items()),
-                "sales_statuses": list(code_map(session, KIND_SALES_STATUS).items()),
-                "account_fields": [(k, label) for k, (label, _n) in ACCOUNT_FIELDS.items()]}
-
-    def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
-        payload = order.payload or {}
-        rows = fields.area_rows(session, order.area)
-        if payload.get("refund_account_no"):
-            rows += [(str(label), payload.get(key) or "")
-                     for key, (label, _n) in ACCOUNT_FIELDS.items()]
-        return rows
+                "sales_statuses": list(code_map(session, KIND_SALES_STATUS).items())}
 
     # ------------------------------------------------ lines
 
@@ -239,15 +207,11 @@ class HouseChangeHandler(OrderHandler):
 
     # ------------------------------------------------ checks
 
-    def _account(self, order: BusinessOrder) -> dict[str, Optional[str]]:
-        payload = order.payload or {}
-        return {key: payload.get(key) for key in ACCOUNT_FIELDS}
-
     def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
         from app.services.orders import workflow
 
         problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        problems += account_problems(self._account(order), required=False)
+        problems += self.account_problems(order, required=False)
         return problems + workflow.houses_held_elsewhere(
             session, order, house_picks.staged_ids(session, order))
 
@@ -270,8 +234,7 @@ class HouseChangeHandler(OrderHandler):
         problems += self._place_clashes(session, order, lines)
         impacts, unpriced = self.impacts(session, order)
         problems += unpriced
-        problems += account_problems(self._account(order),
-                                     required=any(i.refund > 0 for i in impacts))
+        problems += self.account_problems(order, required=any(i.refund > 0 for i in impacts))
         return problems
 
     def _place_clashes(self, session: Session, order: BusinessOrder,
@@ -324,7 +287,6 @@ class HouseChangeHandler(OrderHandler):
 
     def apply(self, session: Session, order: BusinessOrder, user: Any) -> None:
         impacts = {i.house.id: i for i in self.impacts(session, order)[0]}
-        account = self._account(order)
         buildings = dict(session.execute(select(Building.name, Building.id)
                                          .where(Building.area_id == order.area_id)).all())
         reason = _("House data changed by order %(number)s", number=order.number)
@@ -350,11 +312,7 @@ class HouseChangeHandler(OrderHandler):
                 house.standard_id = impact.standard.id
                 house.standard_text = impact.standard.describe()
                 if impact.refund > 0:
-                    session.add(Refund(
-                        org_id=house.org_id, house_id=house.id, order_id=order.id,
-                        amount=impact.refund, account_name=account["refund_account_name"],
-                        bank_name=account["refund_bank_name"],
-                        account_no=account["refund_account_no"], reason=reason))
+                    session.add(self.new_refund(order, house, impact.refund, reason))
             record(session, "house_changed", "House", house.id, user_id=user.id,
                    org_id=order.org_id, detail={"order": order.number, "changes": {
                        k: [before.get(k), after.get(k)] for k in HOUSE_FIELDS
@@ -428,8 +386,6 @@ class HouseChangeHandler(OrderHandler):
 
     def refund_form(self, session: Session, order: BusinessOrder) -> Optional[RefundForm]:
         """The 退款申请表 of the paid amounts above the new amounts due (None when none)."""
-        from app.services.orders.documents import _agent, _org
-
         if order.status == APPROVED:  # the amounts due are the new ones now: the records say it
             impacts = [Impact(h, h.amount_due, h.amount_due, None, h.amount_due + amount)
                        for h, amount in session.execute(
@@ -437,20 +393,10 @@ class HouseChangeHandler(OrderHandler):
                            .where(Refund.order_id == order.id).order_by(Refund.id))]
         else:
             impacts = [i for i in self.impacts(session, order)[0] if i.refund > 0]
-        if not impacts:
-            return None
-        account = self._account(order)
-        return RefundForm(
-            refund_number=order.number, order_number=order.number, org=_org(order.organisation),
-            area_name=self.area_name(order), reason=order.reason or "",
-            lines=[RefundLine(i.house.code, location_text(i.house.building.name, i.house.unit,
-                                                          i.house.room, i.house.floor),
-                              i.house.building_area, i.paid, i.new_due, i.refund)
-                   for i in impacts],
-            account=BankAccount(bank_name=account["refund_bank_name"] or "",
-                                account_name=account["refund_account_name"] or "",
-                                account_number=account["refund_account_no"] or ""),
-            agent=_agent(session, order))
+        return self.build_refund_form(session, order, [
+            RefundLine(i.house.code, location_text(i.house.building.name, i.house.unit,
+                                                   i.house.room, i.house.floor),
+                       i.house.building_area, i.paid, i.new_due, i.refund) for i in impacts])
 
 
 register_handler(HouseChangeHandler())
