@@ -441,7 +441,7 @@ def test_an_order_of_a_business_without_handler_is_still_shown(dev_a_client, off
                                                                session, demo):
     from app.models.order import OrderLine
 
-    order = BusinessOrder(org_id=demo.org_a.id, number="BG2026010100001", type="house_change",
+    order = BusinessOrder(org_id=demo.org_a.id, number="BG2026010100001", type="retired_business",
                           status="submitted", area_id=demo.area_a.id, payload={})
     session.add(order)
     session.flush()

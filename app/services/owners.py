@@ -5,15 +5,19 @@ a house is replaced at once, audited with before and after.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping, Optional
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.validators import (normalise_id_number, normalise_phone, normalise_text,
                                    person_problems)
 from app.errors import InvalidTransition, Problem, ValidationFailed
+from app.models.audit import AuditLog
 from app.models.property import HOUSE_OPEN, House, Owner
 from app.services.audit import record
 from app.services.unit_of_work import transaction
@@ -29,9 +33,14 @@ class OwnerData:
     id_type: str
     id_no: str
     phone: str
+    #: 份额 in percent, where the owners' shares are recorded (房屋权属批量变更); optional.
+    share: Optional[Decimal] = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "id_type": self.id_type, "id_no": self.id_no, "phone": self.phone}
+        data = {"name": self.name, "id_type": self.id_type, "id_no": self.id_no, "phone": self.phone}
+        if self.share is not None:
+            data["share"] = f"{self.share:.2f}"
+        return data
 
 
 def owner_dict(owner: Owner) -> dict[str, Any]:
@@ -61,10 +70,32 @@ def parse_owners(items: Iterable[Mapping[str, Any]]) -> list[OwnerData]:
             problems.append(Problem("id_no", _l("The same person is listed twice (row %(other)d).",
                                                 other=seen[key]), row=row))
         seen.setdefault(key, row)
-        owners.append(OwnerData(name, id_type, id_no, phone))
+        share, share_problem = _share(item.get("share"))
+        if share_problem is not None:
+            problems.append(Problem("share", share_problem, row=row, value=item.get("share")))
+        owners.append(OwnerData(name, id_type, id_no, phone, share))
+    shares = [o.share for o in owners if o.share is not None]
+    if shares and sum(shares) > 100:
+        problems.append(Problem("share", _l("The owners' shares add up to more than 100 percent.")))
     if problems:
         raise ValidationFailed(problems=problems)
     return owners
+
+
+def _share(value: Any) -> tuple[Optional[Decimal], Optional[Any]]:
+    """An owner's share in percent (empty: not recorded), or why it cannot be one."""
+    text = normalise_text(value).rstrip("%")
+    if not text:
+        return None, None
+    try:
+        share = Decimal(text)
+    except InvalidOperation:
+        share = None
+    if share is None or not share.is_finite() or not 0 < share <= 100 \
+            or share != share.quantize(Decimal("0.01")):
+        return None, _l("Enter the share as a percentage above 0 and at most 100, "
+                        "with at most 2 decimals.")
+    return share.quantize(Decimal("0.01")), None
 
 
 @transaction
@@ -82,3 +113,29 @@ def replace_owners(session: Session, house: House, items: Iterable[Mapping[str, 
     record(session, "house.owners", "House", house.id, user_id=user_id, org_id=house.org_id,
            detail={"before": before, "after": [o.as_dict() for o in owners]})
     return house
+
+
+@dataclass(frozen=True)
+class OwnershipPeriod:
+    """Who owned a house from when until when, and the order that ended it (if any)."""
+
+    owners: list[dict[str, Any]]
+    since: Optional[dt.datetime]
+    until: dt.datetime
+    order_number: str
+
+
+def ownership_history(session: Session, house: House) -> list[OwnershipPeriod]:
+    """The house's earlier owners, newest first, read from the audit of every owner replacement
+    (房屋权属批量变更 and the 业主交款列表 dialog both audit the list before and after)."""
+    rows = session.scalars(select(AuditLog).where(
+        AuditLog.action == "house.owners", AuditLog.object_type == "House",
+        AuditLog.object_id == house.id).order_by(AuditLog.at, AuditLog.id)).all()
+    periods = []
+    since = house.opened_at
+    for row in rows:
+        detail = row.detail or {}
+        periods.append(OwnershipPeriod(owners=list(detail.get("before") or []), since=since,
+                                       until=row.at, order_number=str(detail.get("order") or "")))
+        since = row.at
+    return periods[::-1]

@@ -18,7 +18,7 @@ from app.services.orders.types import display_handler, handlers
 from app.services.reference import code_map
 
 LINES_PER_PAGE = 50
-PRINTABLES = ("application", "accounts")
+PRINTABLES = ("application", "accounts", "refund")
 FORMATS = ("html", "pdf")
 
 
@@ -112,12 +112,18 @@ def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any
 
 
 def print_response(order: BusinessOrder, doc: str, fmt: str) -> Any:
-    """The 申请表 or the 开户清册 of an order, as browser-printable HTML or as PDF."""
+    """The 申请表, the 开户清册 or the 退款申请表 of an order, as browser-printable HTML or as PDF."""
     if doc not in PRINTABLES or fmt not in FORMATS:
         abort(404)
     if doc == "application":
         html = render_html("application_form.html", form=documents.application_form(db.session, order))
         name = _("application-%(number)s", number=order.number)
+    elif doc == "refund":
+        form = display_handler(order.type).refund_form(db.session, order)
+        if form is None:
+            abort(404)
+        html = render_html("refund_form.html", form=form)
+        name = _("refund-%(number)s", number=order.number)
     else:
         if not display_handler(order.type).prints_account_list:
             abort(404)
@@ -135,6 +141,8 @@ def print_links(order: BusinessOrder, endpoint: str) -> list[dict[str, Any]]:
     docs = [("application", _("Application form"))]
     if display_handler(order.type).prints_account_list:
         docs.append(("accounts", _("Account opening list")))
+    if display_handler(order.type).refund_form(db.session, order) is not None:
+        docs.append(("refund", _("Refund application form")))
     return [{"doc": doc, "label": label,
              "html": url_for(endpoint, pk=order.id, doc=doc, fmt="html"),
              "pdf": url_for(endpoint, pk=order.id, doc=doc, fmt="pdf")} for doc, label in docs]

@@ -29,6 +29,7 @@ from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOUR
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
 from app.security.tenant import get_owned_or_404, scoped, tenant_filters
+from app.services.owners import ownership_history
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
                                  entries, outstanding, paid_totals)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
@@ -373,6 +374,7 @@ class HouseView(RegisterView):
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, owners=owners, ledger=entries(db.session, house.id),
+            ownership_history=ownership_history(db.session, house),
             entry_labels=ENTRY_LABELS, id_types=code_labels(KIND_ID_TYPE),
             payment_types=code_labels(KIND_PAYMENT_TYPE), money=money, when=when,
         )

@@ -170,7 +170,10 @@
   $('#jm-pick-rows').on('click', function () {
     var areaId = $('#f-area_id').val();
     if (!areaId) { showErrors({message: $(this).data('msg-area')}); return; }
-    window.HousePicker.open({areaId: areaId, mode: $(this).data('mode') || 'buildings', onConfirm: function (ids) {
+    var options = {areaId: areaId, mode: $(this).data('mode') || 'buildings'};
+    // Houses mode: only the states the business may take can be ticked (data-selectable).
+    if ($(this).data('selectable')) { options.selectable = $(this).data('selectable'); }
+    window.HousePicker.open($.extend(options, {onConfirm: function (ids) {
       if (!ids.length) { return; }
       setBusy(true);
       ensureSaved().then(function (id) {
@@ -178,7 +181,7 @@
           .done(function () { reloadAt('#lines'); })
           .fail(function (xhr) { showErrors(xhr); setBusy(false); });
       });
-    }});
+    }}));
   });
 
   var $modify = $('#jm-modify-modal');
@@ -198,7 +201,44 @@
 
   $('#jm-batch-open').on('click', function () { openModify(null, null); });
   $('#jm-lines-table').on('click', '.jm-line-edit', function () {
+    if ($owners.length) { openOwners($(this).data('seq'), $(this).data('after')); return; }
     openModify($(this).data('seq'), $(this).data('after'));
+  });
+
+  // 编辑业主: the owners of one house (房屋权属批量变更), rows added, changed and deleted.
+  var $owners = $('#jm-owners-modal');
+  var ownersSeq = null;
+
+  function ownerRow(owner) {
+    var $row = $($('#jm-owner-row').html());
+    $row.find('[data-key]').each(function () {
+      var value = owner ? owner[$(this).data('key')] : '';
+      if (value !== undefined && value !== null && value !== '') { $(this).val(String(value)); }
+    });
+    return $row;
+  }
+
+  function openOwners(seq, after) {
+    ownersSeq = seq;
+    $('#jm-owners-house').text(after && after.code ? after.code : '');
+    var $body = $('#jm-owners-table tbody').empty();
+    $.each((after && after.owners) || [], function (i, owner) { $body.append(ownerRow(owner)); });
+    if (!$body.children().length) { $body.append(ownerRow(null)); }
+    $owners.find('.jm-owners-errors').empty();
+    $owners.modal('show');
+  }
+
+  $('#jm-owner-add').on('click', function () { $('#jm-owners-table tbody').append(ownerRow(null)); });
+  $owners.on('click', '.jm-owner-delete', function () { $(this).closest('tr').remove(); });
+  $('#jm-owners-ok').on('click', function () {
+    var owners = $('#jm-owners-table tbody tr').map(function () {
+      var owner = {};
+      $(this).find('[data-key]').each(function () { owner[$(this).data('key')] = $(this).val(); });
+      return owner;
+    }).get();
+    JMForm.postJSON(urlFor(data.modifyUrl, orderId), {seqs: [ownersSeq], values: {owners: owners}})
+      .done(function () { reloadAt('#lines'); })
+      .fail(function (xhr) { JMForm.showError($owners.find('.jm-owners-errors'), xhr); });
   });
   $('#jm-modify-ok').on('click', function () {
     var values = {};

@@ -93,7 +93,8 @@ class FormContent:
 TRADE_FETCH = "trade_fetch"          # 接口获取: projects of the trading system
 TEMPLATE_IMPORT = "template_import"  # 导入 the house template
 BUILDING_PICK = "building_pick"      # 选择需要变更的楼幢 + 批量修改 + row editing
-INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK)
+HOUSE_PICK = "house_pick"            # houses chosen in the 楼盘表 (grid or list)
+INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK, HOUSE_PICK)
 
 
 class OrderHandler:
@@ -126,6 +127,12 @@ class OrderHandler:
     prints_account_list: bool = False
     #: Whether the order has a 交存时点 (shown in its summary, even while empty).
     has_deposit_point: bool = False
+    #: Whether each line has an 编辑 button (its ``after`` given to the page's line editor).
+    rows_editable: bool = False
+    #: Whether the lines have 批量修改 (the page's ``#jm-modify-modal`` sets values on many lines).
+    batch_modify: bool = False
+    #: States of the 楼盘表 a house may be picked in (``HOUSE_PICK``), see picker/README.md.
+    pickable_states: tuple[str, ...] = ()
     #: Labels of the header fields, so every message names a field as the form shows it.
     field_labels: dict[str, LazyString] = {}
 
@@ -237,6 +244,10 @@ class OrderHandler:
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         """Lines and totals for the application form."""
         return FormContent(lines=SummaryTable(headers=[], rows=[]))
+
+    def refund_form(self, session: Session, order: BusinessOrder) -> Optional[Any]:
+        """The 退款申请表 (``print_models.RefundForm``) the order prints, or None."""
+        return None
 
     def area_name(self, order: BusinessOrder) -> str:
         return order.area.name if order.area is not None else ""

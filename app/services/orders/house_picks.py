@@ -1,0 +1,70 @@
+"""Houses picked in the 楼盘表 for a business that changes existing houses (注销, 权属变更, …).
+
+The picker only helps the user choose: every id is loaded here, checked to be a house of the
+order's area that the user may see (another organisation's house is ``NotFound``), and the
+houses already staged are left out, so picking twice adds nothing.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound, Problem, ValidationFailed
+from app.models.order import BusinessOrder
+from app.models.property import HOUSE_OPEN, Building, House
+from app.security.tenant import Scope
+from app.services.orders import staging
+
+CHUNK = 900  # under every driver's bound-parameter limit
+
+
+def fresh_picks(session: Session, user: Any, order: BusinessOrder, ids: Sequence[int]
+                ) -> list[tuple[House, str]]:
+    """(house, building name) of the picked houses not yet on the order, in building order."""
+    if order.area_id is None:
+        raise ValidationFailed(_l("Choose the property area first."),
+                               [Problem("area_id", _l("Choose the property area."))])
+    scope = Scope.for_user(user)
+    rows = with_buildings(session, ids)
+    if len(rows) != len(set(ids)) or any(h.area_id != order.area_id or not scope.allows(h)
+                                         for h, _name in rows):
+        raise NotFound()
+    staged = set(staged_ids(session, order))
+    fresh = [(h, name) for h, name in rows if h.id not in staged]
+    fresh.sort(key=lambda row: (row[1], row[0].unit, row[0].floor, row[0].room))
+    return fresh
+
+
+def with_buildings(session: Session, ids: Sequence[int]) -> list[tuple[House, str]]:
+    """(house, building name) of the houses ``ids``, read in chunks."""
+    ids = sorted(set(ids))
+    rows: list[tuple[House, str]] = []
+    for start in range(0, len(ids), CHUNK):
+        rows += [(h, name) for h, name in session.execute(
+            select(House, Building.name).join(Building, Building.id == House.building_id)
+            .where(House.id.in_(ids[start:start + CHUNK])))]
+    return rows
+
+
+def staged_ids(session: Session, order: BusinessOrder) -> list[int]:
+    """The houses of the order's change lines, in line order."""
+    return [t for _s, t, _b, _a in staging.changes(session, order.id, staging.HOUSE)]
+
+
+def staged_houses(session: Session, order: BusinessOrder) -> list[House]:
+    """The houses of the order's change lines, in line order."""
+    ids = staged_ids(session, order)
+    position = {house_id: n for n, house_id in enumerate(ids)}
+    return sorted((h for h, _name in with_buildings(session, ids)), key=lambda h: position[h.id])
+
+
+def unavailable(session: Session, order: BusinessOrder, houses: Sequence[House]) -> list[Problem]:
+    """Houses the order cannot take: closed or cancelled, or held by another unfinished order."""
+    from app.services.orders import workflow
+
+    problems = [Problem(h.code, _l("Is already cancelled or closed."))
+                for h in houses if h.status != HOUSE_OPEN]
+    return problems + workflow.houses_held_elsewhere(session, order, [h.id for h in houses])
