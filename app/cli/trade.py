@@ -15,7 +15,7 @@ trade_cli = AppGroup("trade", help="Link to the trading system (房地产交易�
 
 
 @trade_cli.command("deliver")
-@click.option("--limit", default=100, show_default=True, help="Messages per run.")
+@click.option("--limit", default=200, show_default=True, help="Messages per run.")
 @click.option("--until-done", is_flag=True, help="Repeat runs until no due message is left.")
 def deliver_command(limit: int, until_done: bool) -> None:
     """Send the due outbox messages once and print a summary."""
