@@ -167,7 +167,7 @@ def validate_rows(session: Session, area: PropertyArea, rows: Sequence[ContractR
             problems.append(Problem(where, _l("The house is listed twice."), row=number))
         houses_seen.add(row.house_id)
         for name, message in _row_checks(row):
-            problems.append(Problem(f"{where} {name}", message, row=number))
+            problems.append(Problem(name, message, row=number))
         if row.contract_no:
             other = contracts_seen.get(row.contract_no)
             if other:

@@ -416,27 +416,70 @@
         if (!response.ok) {
           return response.json().then(function (data) { throw data; });
         }
-        var name = (response.headers.get('Content-Disposition') || '').match(/filename\*?=(?:UTF-8'')?"?([^";]+)/);
+        var name = JMForm.filename(response.headers.get('Content-Disposition'));
         return response.blob().then(function (blob) {
           var link = document.createElement('a');
           link.href = URL.createObjectURL(blob);
-          link.download = name ? decodeURIComponent(name[1]) : 'download';
+          link.download = name || 'download';
           document.body.appendChild(link);
           link.click();
           setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
         });
       });
     },
-    /** Show a domain error (JSON {message, problems}) or a failed request in ``target``. */
-    showError: function (target, error) {
+    /**
+     * The file name of a Content-Disposition header: the RFC 5987 ``filename*`` (UTF-8, the real
+     * Chinese name) when present, else the plain ``filename`` (an ASCII fallback); null if none.
+     */
+    filename: function (header) {
+      if (!header) { return null; }
+      var extended = header.match(/filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i);
+      if (extended) {
+        try { return decodeURIComponent(extended[2].trim().replace(/^"|"$/g, '')); } catch (ignore) { /* fall back */ }
+      }
+      var plain = header.match(/filename\s*=\s*("((?:[^"\\]|\\.)*)"|[^;]+)/i);
+      if (!plain) { return null; }
+      return plain[2] !== undefined ? plain[2].replace(/\\(.)/g, '$1') : plain[1].trim();
+    },
+    /**
+     * Show a domain error (JSON {message, problems}) or a failed request in ``target``: the
+     * message, then one list of the problems, each named by its label (never the internal field
+     * name), and mark the inputs they are about (``name`` or ``data-field`` equal to the field;
+     * with a row, the element inside ``[data-i=row-1]`` or ``[data-row=row]``) with ``has-error``.
+     */
+    showError: function (target, error, scope) {
       var data = error && error.responseJSON ? error.responseJSON : error;
       var message = (data && data.message) || (error && error.status ? t('request_failed', {status: error.status}) : t('request_failed', {status: ''}));
-      var items = $.map((data && data.problems) || [], function (p) {
-        var where = p.row ? t('row', {row: p.row}) + ' ' : '';
-        return '<li>' + esc(where + (p.field ? p.field + ': ' : '') + p.reason) + '</li>';
+      var problems = (data && data.problems) || [];
+      var items = $.map(problems, function (p) {
+        var where = p.row ? t('row', {row: p.row}) + (p.label ? ' ' : ': ') : '';
+        return '<li>' + esc(where + (p.label ? p.label + ': ' : '') + p.reason) + '</li>';
       }).join('');
       $(target).html('<div class="alert alert-danger jm-error"><b>' + esc(message) + '</b>' +
         (items ? '<ul>' + items + '</ul>' : '') + '</div>');
+      JMForm.markFields(problems, scope);
+    },
+    /** Mark the inputs of ``problems`` (see showError); clears the marks of an earlier call. */
+    markFields: function (problems, scope) {
+      var $scope = $(scope || document);
+      $scope.find('.jm-invalid').removeClass('jm-invalid');
+      $scope.find('.has-error.jm-marked').removeClass('has-error jm-marked');
+      $.each(problems || [], function (_i, p) {
+        if (!p.field) { return; }
+        var field = String(p.field).replace(/["\\]/g, '');
+        var $found = $scope.find('[name="' + field + '"], [data-field="' + field + '"]').not('.help-block');
+        if (p.row) {
+          $found = $found.filter(function () {
+            var $row = $(this).closest('[data-i], [data-row]');
+            return $(this).is('[data-i="' + (p.row - 1) + '"]') ||
+              String($row.attr('data-i')) === String(p.row - 1) || String($row.attr('data-row')) === String(p.row);
+          });
+        }
+        $found.addClass('jm-invalid');
+        $found.closest('.form-group').addClass('has-error jm-marked');
+      });
+      var $first = $scope.find('.jm-invalid').first();
+      if ($first.length && $first.is('input, select, textarea')) { $first.trigger('focus'); }
     },
     showMessage: function (target, kind, html) {
       $(target).html('<div class="alert alert-' + kind + '">' + html + '</div>');
