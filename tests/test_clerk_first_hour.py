@@ -1,0 +1,74 @@
+"""What a new clerk hits first: login messages and links, start-up log noise, the house list."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import DEMO_PASSWORD
+
+
+def _login(client: Any, username: str, password: str) -> str:
+    response = client.post("/login/", data={"username": username, "password": password},
+                           follow_redirects=True)
+    return response.get_data(as_text=True)
+
+
+def test_deactivated_user_is_told_so_only_after_the_right_password(app: Flask, session: Any,
+                                                                   demo: Any) -> None:
+    demo.users["dev_b"].active = False
+    session.commit()
+    right = _login(app.test_client(), "dev_b", DEMO_PASSWORD)
+    assert "账号已停用" in right and "/logout" not in right
+    wrong = _login(app.test_client(), "dev_b", "Wrong@2026x")
+    assert "账号已停用" not in wrong
+    unknown = _login(app.test_client(), "nobody_here", DEMO_PASSWORD)
+    assert "账号已停用" not in unknown
+    assert wrong.count("alert-warning") == unknown.count("alert-warning") == 1  # the same answer
+
+
+def test_login_page_links_to_developer_registration(anon_client: Any) -> None:
+    html = anon_client.get("/login/").get_data(as_text=True)
+    assert 'href="/register/"' in html and "开发商注册" in html
+
+
+def test_login_without_next_logs_no_invalid_redirect(app: Flask, caplog: Any) -> None:
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        response = client.post("/login/", data={"username": "dev_a", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    assert not [r for r in caplog.records if "Invalid redirect" in r.getMessage()]
+    with caplog.at_level(logging.WARNING):
+        evil = app.test_client().post("/login/?next=https://evil.example/",
+                                      data={"username": "dev_a", "password": DEMO_PASSWORD})
+    assert "evil.example" not in evil.headers["Location"]
+
+
+def test_role_sync_deletes_no_shared_permissions(app: Flask, caplog: Any) -> None:
+    from app.security.sync import sync_roles
+
+    with caplog.at_level(logging.WARNING):
+        sync_roles(app.appbuilder.sm)
+        sync_roles(app.appbuilder.sm)
+    refused = [r.getMessage() for r in caplog.records if "Refused to delete" in r.getMessage()]
+    assert refused == []
+
+
+def test_house_list_shows_the_property_area(dev_a_client: Any, demo: Any) -> None:
+    html = dev_a_client.get("/property/houses/list/").get_data(as_text=True)
+    assert "<th" in html and demo.area_a.name in html
+    header = html[html.index("<thead"):html.index("</thead>")]
+    assert "物业区域" in header
+
+
+@pytest.mark.parametrize("lang,expected", [("en", "Unsold"), ("zh", "未售")])
+def test_house_page_shows_sales_status_in_the_ui_language(client_for: Any, session: Any, demo: Any,
+                                                          lang: str, expected: str) -> None:
+    demo.house_a.sales_status = "未售"
+    session.commit()
+    client = client_for("dev_a")
+    client.get(f"/lang/{lang}")
+    html = client.get(f"/property/houses/show/{demo.house_a.id}").get_data(as_text=True)
+    assert expected in html
