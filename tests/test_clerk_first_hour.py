@@ -72,3 +72,26 @@ def test_house_page_shows_sales_status_in_the_ui_language(client_for: Any, sessi
     client.get(f"/lang/{lang}")
     html = client.get(f"/property/houses/show/{demo.house_a.id}").get_data(as_text=True)
     assert expected in html
+
+
+def test_kept_uploads_expire_and_keys_cannot_name_paths(tmp_path: Any) -> None:
+    import os
+    import time
+
+    from app.services import pending_uploads
+    from app.services.attachments import UploadedFile
+
+    folder = str(tmp_path)
+    key = pending_uploads.new_key()
+    pdf = UploadedFile("营业执照.pdf", b"%PDF-1.4\n%test\n")
+    bad = UploadedFile("x.pdf", b"MZ not a pdf")
+    assert pending_uploads.keep(folder, key, {"business_license": pdf, "authorisation": bad},
+                                max_mb=1) == {"business_license": "营业执照.pdf"}
+    assert pending_uploads.load(folder, key, "business_license") == pdf
+    assert pending_uploads.load(folder, key, "authorisation") is None
+    with pytest.raises(ValueError):
+        pending_uploads.load(folder, "../../etc", "business_license")
+    old = time.time() - pending_uploads.MAX_AGE.total_seconds() - 60
+    os.utime(tmp_path / "pending" / key, (old, old))
+    assert pending_uploads.sweep(folder) == 1
+    assert pending_uploads.kept_names(folder, key) == {}
