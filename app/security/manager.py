@@ -18,6 +18,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import login_user
 from werkzeug.security import check_password_hash
 
+from app.security.fab_views import (PlatformPermissionModelView, PlatformPermissionViewModelView,
+                                    PlatformRoleModelView, PlatformViewMenuModelView)
 from app.security.models import PlatformUser
 
 
@@ -112,6 +114,10 @@ class PlatformSecurityManager(SecurityManager):
     user_model = PlatformUser
     userdbmodelview = PlatformUserDBModelView
     authdbview = PlatformAuthDBView
+    rolemodelview = PlatformRoleModelView
+    permissionmodelview = PlatformPermissionModelView
+    viewmenumodelview = PlatformViewMenuModelView
+    permissionviewmodelview = PlatformPermissionViewModelView
     security_api = RateLimitedSecurityApi
     # FAB's user-statistics chart loads Google's chart JS from the internet (no config key for it).
     userstatschartview = None
