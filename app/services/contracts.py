@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -179,15 +178,16 @@ def validate_rows(session: Session, area: PropertyArea, rows: Sequence[ContractR
 
 
 def _row_checks(row: ContractRow) -> list[tuple[str, Any]]:
-    checks: list[tuple[str, Any]] = [(_("Owner name"), validate_person_name(row.owner_name))]
+    # Field names, not labels: the screen marks the cell by name and shows the registered label.
+    checks: list[tuple[str, Any]] = [("owner_name", validate_person_name(row.owner_name))]
     if row.id_type not in ID_TYPES:
-        checks.append((_("ID type"), _l("Choose the ID type.")))
+        checks.append(("id_type", _l("Choose the ID type.")))
     else:
-        checks.append((_("ID number"), validate_id_number(row.id_type, row.id_no)))
+        checks.append(("id_no", validate_id_number(row.id_type, row.id_no)))
     if not row.contract_no:
-        checks.append((_("Contract number"), _l("The contract number is required.")))
+        checks.append(("contract_no", _l("The contract number is required.")))
     elif not _CONTRACT_RE.match(row.contract_no):
-        checks.append((_("Contract number"), _l(
+        checks.append(("contract_no", _l(
             "The contract number may hold 3 to 60 letters, digits and dashes.")))
     return [(name, message) for name, message in checks if message is not None]
 

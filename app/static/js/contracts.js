@@ -144,7 +144,7 @@
         clearResults();
         merge(answer.rows);
         $('#jm-message').empty();
-      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr); });
+      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr, '#jm-contracts'); });
     });
 
     $('#jm-match').on('click', function () {
