@@ -203,16 +203,16 @@
       }).join('');
     }
 
-    function input(name, value, placeholder) {
-      return '<td><input class="form-control input-sm ' + name + '" value="' + esc(value) + '" placeholder="' +
-        esc(placeholder) + '"></td>';
+    function input(name, field, value, placeholder) {
+      return '<td><input class="form-control input-sm ' + name + '" data-field="' + field + '" value="' + esc(value) +
+        '" placeholder="' + esc(placeholder) + '"></td>';
     }
 
     function ownerRow(owner) {
       owner = owner || {name: '', id_type: '01', id_no: '', phone: ''};
-      return '<tr class="jm-owner">' + input('jm-o-name', owner.name, text('name')) +
-        '<td><select class="form-control input-sm jm-o-type">' + idTypeOptions(owner.id_type) + '</select></td>' +
-        input('jm-o-idno', owner.id_no, text('id_no')) + input('jm-o-phone', owner.phone, text('phone')) +
+      return '<tr class="jm-owner">' + input('jm-o-name', 'name', owner.name, text('name')) +
+        '<td><select class="form-control input-sm jm-o-type" data-field="id_type">' + idTypeOptions(owner.id_type) + '</select></td>' +
+        input('jm-o-idno', 'id_no', owner.id_no, text('id_no')) + input('jm-o-phone', 'phone', owner.phone, text('phone')) +
         '<td><a href="#" class="jm-o-delete text-danger" title="' + esc(text('delete')) + '">' +
         '<i class="fa fa-trash"></i></a></td></tr>';
     }
@@ -280,7 +280,11 @@
           $.map(answer.owners, function (o) { return o.name; }).join('、'));
         $cell.find('.jm-o-message').html('<span class="text-success">' + esc(text('saved')) + '</span>');
         render();
-      }).fail(function (xhr) { JMForm.showError($cell.find('.jm-o-message'), xhr); });
+      }).fail(function (xhr) {
+        // Problems come back per owner row (1-based): number the rows so their inputs get marked.
+        $cell.find('tr.jm-owner').each(function (i) { $(this).attr('data-row', i + 1); });
+        JMForm.showError($cell.find('.jm-o-message'), xhr, $cell);
+      });
     });
     $('#jm-print').on('click', function () {
       var $button = $(this).prop('disabled', true);
