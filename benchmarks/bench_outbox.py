@@ -82,7 +82,7 @@ def queue_bulk(area_id: int, limit: int | None) -> int:
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models.property import House, PropertyArea
+    from app.models.property import House
     from app.services.outbox import enqueue_deposit_pushes
 
     query = select(House).where(House.area_id == area_id).order_by(House.id)
@@ -93,14 +93,7 @@ def queue_bulk(area_id: int, limit: int | None) -> int:
 
 
 def delivered_all() -> bool:
-    from sqlalchemy import func, select
-
-    from app.extensions import db
-    from app.models.outbox import OUTBOX_PENDING, OutboxMessage
-
-    db.session.rollback()
-    return not db.session.scalar(select(func.count(OutboxMessage.id))
-                                 .where(OutboxMessage.status == OUTBOX_PENDING))
+    return pending_count() == 0
 
 
 def pending_count() -> int:
@@ -135,7 +128,7 @@ def owner_notice() -> tuple[str, str, str]:
     return notice.number, f"{notice.total:.2f}", house.trade_house_code
 
 
-def baseline(sim_url: str, token: str, area_id: int) -> float:
+def baseline(sim_url: str, token: str) -> float:
     """Raw requests: the same push bodies, 100 per batch request, no database."""
     import requests
     from sqlalchemy import select
@@ -204,7 +197,7 @@ def main() -> None:
         payment_s = wait_until(payment_arrived, 120, "the payment")
         left_when_held = pending_count()
         wait_until(delivered_all, 300, "the second backlog")
-        base_s = baseline(sim.url, sim.token, area_id)
+        base_s = baseline(sim.url, sim.token)
         deliverer.stop(5)
     sim.stop()
 

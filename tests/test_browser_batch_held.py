@@ -40,16 +40,12 @@ def test_batch_print_lists_owner_notices_and_asks(
         live_server: LiveServer, browser_page: Callable[..., Any],  # noqa: F811
         session: Any, demo: Any, artifacts_dir: Path) -> None:
     from app.models.payment import NOTICE_UNPAID, NOTICE_VOID, Notice
-    from app.models.property import House, Owner
-    from app.services.payments import issue_owner_notices
+    from app.models.property import House
+    from tests.test_payments_notices import owner_notice
 
     house = session.scalars(select(House).where(House.building_id == demo.building_a.id)
                             .order_by(House.id)).first()
-    house.owners = [Owner(org_id=house.org_id, seq=1, name="王五", id_type="01",
-                          id_no="440703199001011234")]
-    session.commit()
-    owner = issue_owner_notices(session, demo.area_a, [house.id], user_id=None).notices[0]
-    owner_number = owner.number
+    owner_number = owner_notice(session, demo, house).number
 
     dev = browser_page("dev_a")
     print_batch(dev, live_server.url, demo.area_a.id, demo.building_a.id)

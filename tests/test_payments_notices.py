@@ -181,7 +181,8 @@ def test_reprinting_an_owner_notice_takes_the_current_owners(session, demo):
     assert [p["id_no"] for p in again.payers] == ["440703198001010012"]
 
 
-def _owner_notice(session, demo, house):
+def owner_notice(session, demo, house):
+    """An owner notice (代打交款通知单) for ``house`` of demo area A, its owner 王五 added first."""
     house.owners = [Owner(org_id=house.org_id, seq=1, name="王五", id_type="01",
                           id_no="440703199001011234")]
     session.commit()
@@ -190,7 +191,7 @@ def _owner_notice(session, demo, house):
 
 def test_batch_print_asks_before_voiding_owner_notices(session, demo):
     houses = _houses(session, demo.building_a.id)
-    owner = _owner_notice(session, demo, houses[0])
+    owner = owner_notice(session, demo, houses[0])
     preview = preview_buildings(session, demo.area_a, [demo.building_a.id])[0]
     assert [h.number for h in preview.holding] == [owner.number]
     assert preview.holding[0].payer_name == "王五" and len(preview.holding[0].locations) == 1
@@ -206,7 +207,7 @@ def test_batch_print_asks_before_voiding_owner_notices(session, demo):
 
 def test_batch_print_for_the_remaining_houses_keeps_owner_notices(session, demo):
     houses = _houses(session, demo.building_a.id)
-    owner = _owner_notice(session, demo, houses[0])
+    owner = owner_notice(session, demo, houses[0])
     result = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None,
                                     held=HELD_KEEP)
     session.refresh(owner)
@@ -219,7 +220,7 @@ def test_batch_print_for_the_remaining_houses_keeps_owner_notices(session, demo)
 
 def test_void_and_reprint_names_the_replacement_in_the_void_reason(session, demo):
     houses = _houses(session, demo.building_a.id)
-    owner = _owner_notice(session, demo, houses[0])
+    owner = owner_notice(session, demo, houses[0])
     result = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None,
                                     held=HELD_REPLACE)
     session.refresh(owner)

@@ -192,16 +192,11 @@ def test_unpaid_stays_unpaid_without_confirmation(session, demo):
 
 
 def test_batch_issue_over_owner_notices_asks_first(dev_a_client, session, demo):
-    from app.models.payment import NOTICE_UNPAID
-    from app.models.property import Owner
-    from app.services.payments import issue_owner_notices
+    from tests.test_payments_notices import owner_notice
 
     house = session.scalars(select(House).where(House.building_id == demo.building_a.id)
                             .order_by(House.id)).first()
-    house.owners = [Owner(org_id=house.org_id, seq=1, name="王五", id_type="01",
-                          id_no="440703199001011234")]
-    session.commit()
-    owner = issue_owner_notices(session, demo.area_a, [house.id], user_id=None).notices[0]
+    owner = owner_notice(session, demo, house)
     body = {"area_id": demo.area_a.id, "building_ids": [demo.building_a.id]}
     preview = dev_a_client.post("/payments/batch/preview", json=body).get_json()
     assert [n["number"] for n in preview["buildings"][0]["holding"]] == [owner.number]

@@ -267,14 +267,19 @@ def test_background_deliverer_sends_and_stops(app, session, demo, trade, monkeyp
     monkeypatch.setitem(app.config, "TRADE_TOKEN", trade.token)
     deliverer = BackgroundDeliverer(app, interval_seconds=0.05).start()
     try:
-        deadline = time.monotonic() + 10
-        while messages(session)[0].status != OUTBOX_DELIVERED:
-            assert time.monotonic() < deadline, "background deliverer did not deliver"
-            session.rollback()
-            time.sleep(0.05)
+        wait_until_delivered(session, "background deliverer did not deliver")
     finally:
         deliverer.stop(timeout=5)
     assert not deliverer.alive
+
+
+def wait_until_delivered(session: Any, failure: str, seconds: float = 10) -> None:
+    """Poll until the first outbox message is delivered; fail with ``failure`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while messages(session)[0].status != OUTBOX_DELIVERED:
+        assert time.monotonic() < deadline, failure
+        session.rollback()
+        time.sleep(0.05)
 
 
 def parked_message(session: Any, demo: Any) -> OutboxMessage:
@@ -358,11 +363,7 @@ def test_commit_wakes_the_background_deliverer_at_once(app, session, demo, trade
         time.sleep(0.3)  # let the first (empty) run finish and the thread wait
         enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="payment")
         session.commit()
-        deadline = time.monotonic() + 10
-        while messages(session)[0].status != OUTBOX_DELIVERED:
-            assert time.monotonic() < deadline, "the commit did not wake the deliverer"
-            session.rollback()
-            time.sleep(0.05)
+        wait_until_delivered(session, "the commit did not wake the deliverer")
     finally:
         deliverer.stop(timeout=5)
 
