@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.integrations.trading import TradingClient, TradingNotConfigured
-from app.services.outbox import (DeliveryReport, deliver_pending, outbox_counts, retry_many,
-                                 retry_parked)
+from app.services.outbox import (BATCH_SIZE, DeliveryReport, deliver_pending, outbox_counts,
+                                 retry_many, retry_parked)
 
 trade_cli = AppGroup("trade", help="Link to the trading system (房地产交易系统): outbox delivery.")
 
@@ -26,7 +26,9 @@ def deliver_command(limit: int, until_done: bool) -> None:
     total = DeliveryReport()
     with client:
         while True:
-            report = deliver_pending(db.session, client, limit=limit)
+            report = deliver_pending(
+                db.session, client, limit=limit,
+                batch_size=int(current_app.config.get("OUTBOX_BATCH_SIZE", BATCH_SIZE)))
             for name in ("delivered", "failed", "parked", "skipped"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.pending = report.pending
