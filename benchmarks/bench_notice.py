@@ -82,6 +82,7 @@ def main() -> None:
     from app.models.payment import Notice
     from app.models.property import PropertyArea
     from app.services.payments import confirm_payment, issue_building_notices, local_today
+    from app.services.payments.notices import HELD_REPLACE
     from app.services.payments.documents import load_for_print, notices_pdf, special_account
     from config import TestConfig
 
@@ -94,7 +95,9 @@ def main() -> None:
 
         def issue() -> int:
             area = db.session.get(PropertyArea, area_id)
-            return issue_building_notices(db.session, area, [building_id], user_id=None).notice_ids[0]
+            # Each repeat replaces the previous run's notice (void and reprint).
+            return issue_building_notices(db.session, area, [building_id], user_id=None,
+                                          held=HELD_REPLACE).notice_ids[0]
 
         issued, notice_id = timed(issue, args.repeat)
         account = special_account(app.config)

@@ -92,6 +92,11 @@ def test_contracts_payments_and_bank_confirmation(
     assert dev.locator("#jm-rows .label-success").count() == 2
     shot(dev, artifacts_dir, "03_contracts_matched")
     dev.click("#jm-submit")
+    dev.wait_for_selector("#jm-bind-confirm.in #jm-bind-list tbody tr")
+    assert dev.locator("#jm-bind-list tbody tr").count() == 2  # the matched ones only
+    dev.wait_for_timeout(400)
+    shot(dev, artifacts_dir, "04a_contracts_confirm")
+    dev.click("#jm-bind-ok")
     dev.wait_for_selector("#jm-rows .label-primary")
     assert dev.locator("#jm-rows .label-primary").count() == 2
     shot(dev, artifacts_dir, "04_contracts_bound")

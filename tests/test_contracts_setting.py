@@ -135,7 +135,11 @@ def test_screen_match_and_submit(app, dev_a_client, session, demo, sim, monkeypa
             "agent": {"name": "李敏", "phone": "13800138001", "id_no": "11010519491231002X"}}
     matched = dev_a_client.post("/contracts/match", json=body)
     assert matched.status_code == 200 and matched.get_json()["rows"][0]["matched"] is True
-    submitted = dev_a_client.post("/contracts/submit", json=body).get_json()
+    unconfirmed = dev_a_client.post("/contracts/submit", json=body)
+    assert unconfirmed.status_code == 422
+    session.expire_all()
+    assert session.get(House, h1.id).contract_no != c1["contract_no"]  # nothing bound yet
+    submitted = dev_a_client.post("/contracts/submit", json={**body, "confirmed": True}).get_json()
     assert [r["house_id"] for r in submitted["bound"]] == [h1.id]
     picker = dev_a_client.get(f"/picker/building/{h1.building_id}/houses").get_json()
     cell = next(r for r in picker["houses"] if r[0] == h1.id)

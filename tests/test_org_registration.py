@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,8 +53,10 @@ class Counts:
     @staticmethod
     def take(app: Any, session: Any) -> tuple[int, int, int, int]:
         session.expire_all()
+        # Documents kept for the visitor's next try (pending/) are not stored attachments.
         return (count(session, Organisation), count(session, PlatformUser),
-                count(session, Attachment), len(stored_files(app)))
+                count(session, Attachment),
+                len([p for p in stored_files(app) if "pending" not in p.parts]))
 
     def unchanged(self, app: Any, session: Any) -> bool:
         return self.take(app, session) == self.values
@@ -217,3 +220,28 @@ def test_registration_post_is_rate_limited(app, tmp_path):
     other = app.test_client()
     assert {post(other, form_data(agreement=None), upload_files()).status_code
             for _ in range(3)} == {422}
+
+
+def test_documents_of_a_refused_try_are_kept_for_the_next(app, session, anon_client):
+    refused = post(anon_client, form_data(agreement=None), upload_files(legal_rep_id=None))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "营业执照副本.pdf" in page and "授权委托书（盖章）.pdf" in page  # shown as kept
+    assert page.count("jm-kept") == 2  # the missing one is not pretended kept
+    # The second try sends only the document that was missing: the others are not picked again.
+    again = post(anon_client, form_data(), upload_files(business_license=None, authorisation=None))
+    assert again.status_code == 302, again.get_data(as_text=True)
+    org = session.scalar(select(Organisation).where(Organisation.uscc == USCC))
+    atts = session.scalars(select(Attachment).where(Attachment.org_id == org.id)
+                           .order_by(Attachment.id)).all()
+    assert [a.original_name for a in atts] == ["营业执照副本.pdf", "法定代表人身份证.png",
+                                               "授权委托书（盖章）.pdf"]
+    pending = list((Path(app.config["UPLOAD_FOLDER"]) / "pending").glob("*/*"))
+    assert pending == []  # nothing left behind once registered
+
+
+def test_another_visitor_never_gets_kept_documents(app, session, anon_client):
+    post(anon_client, form_data(agreement=None), upload_files())
+    stranger = app.test_client()
+    response = post(stranger, form_data(username="other1", uscc=make_uscc()), {})
+    assert response.status_code == 422  # no documents: the first visitor's are not used

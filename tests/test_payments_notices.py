@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain.money import amount_in_words
 from app.domain.numbering import parse_notice_number
@@ -17,6 +17,7 @@ from app.services.payments import (allocate_notice_numbers, issue_building_notic
                                    issue_custom_notices, issue_owner_notices, preview_buildings,
                                    reissue_notice, void_notice)
 from app.services.payments.documents import notice_doc, notices_html, special_account
+from app.services.payments.notices import HELD_KEEP, HELD_REPLACE, NoticesWouldBeVoided
 
 
 def _houses(session, building_id: int) -> list[House]:
@@ -51,11 +52,13 @@ def test_batch_notice_lists_the_buildings_unpaid_houses(session, demo):
 
 def test_printing_again_voids_the_old_notice(session, demo):
     first = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None).notices[0]
-    again = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None)
+    again = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None,
+                                   held=HELD_REPLACE)
     session.refresh(first)
     assert first.status == NOTICE_VOID
     assert again.voided == [first.number]
     assert first.replaced_by_id == again.notices[0].id
+    assert again.notices[0].number in first.void_reason
     unpaid = session.scalars(select(Notice).where(Notice.status == NOTICE_UNPAID)).all()
     assert [n.id for n in unpaid] == [again.notices[0].id]
 
@@ -176,3 +179,51 @@ def test_reprinting_an_owner_notice_takes_the_current_owners(session, demo):
     again = reissue_notice(session, first, user_id=None).notices[0]
     assert again.payer_type == PAYER_OWNER and again.payer_name == "王五"
     assert [p["id_no"] for p in again.payers] == ["440703198001010012"]
+
+
+def owner_notice(session, demo, house):
+    """An owner notice (代打交款通知单) for ``house`` of demo area A, its owner 王五 added first."""
+    house.owners = [Owner(org_id=house.org_id, seq=1, name="王五", id_type="01",
+                          id_no="440703199001011234")]
+    session.commit()
+    return issue_owner_notices(session, demo.area_a, [house.id], user_id=None).notices[0]
+
+
+def test_batch_print_asks_before_voiding_owner_notices(session, demo):
+    houses = _houses(session, demo.building_a.id)
+    owner = owner_notice(session, demo, houses[0])
+    preview = preview_buildings(session, demo.area_a, [demo.building_a.id])[0]
+    assert [h.number for h in preview.holding] == [owner.number]
+    assert preview.holding[0].payer_name == "王五" and len(preview.holding[0].locations) == 1
+
+    with pytest.raises(NoticesWouldBeVoided) as asked:
+        issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None)
+    answer = asked.value.to_dict()
+    assert [n["number"] for n in answer["notices"]] == [owner.number]
+    session.refresh(owner)
+    assert owner.status == NOTICE_UNPAID  # nothing voided before the user chose
+    assert session.scalar(select(func.count(Notice.id))) == 1
+
+
+def test_batch_print_for_the_remaining_houses_keeps_owner_notices(session, demo):
+    houses = _houses(session, demo.building_a.id)
+    owner = owner_notice(session, demo, houses[0])
+    result = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None,
+                                    held=HELD_KEEP)
+    session.refresh(owner)
+    assert owner.status == NOTICE_UNPAID and result.voided == []
+    assert len(result.notices[0].lines) == len(houses) - 1
+    assert houses[0].id not in {line.house_id for line in result.notices[0].lines}
+    assert [s.house_code for s in result.skipped] == [houses[0].code]
+    assert owner.number in result.skipped[0].reason
+
+
+def test_void_and_reprint_names_the_replacement_in_the_void_reason(session, demo):
+    houses = _houses(session, demo.building_a.id)
+    owner = owner_notice(session, demo, houses[0])
+    result = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None,
+                                    held=HELD_REPLACE)
+    session.refresh(owner)
+    assert owner.status == NOTICE_VOID and result.voided == [owner.number]
+    assert result.notices[0].number in owner.void_reason
+    assert "Printed again" not in owner.void_reason and "已重新打印" not in owner.void_reason

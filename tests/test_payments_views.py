@@ -189,3 +189,31 @@ def test_unpaid_stays_unpaid_without_confirmation(session, demo):
     notice = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None).notices[0]
     assert notice.status == NOTICE_UNPAID
     assert session.scalar(select(func.count(LedgerEntry.id))) == 0
+
+
+def test_batch_issue_over_owner_notices_asks_first(dev_a_client, session, demo):
+    from tests.test_payments_notices import owner_notice
+
+    house = session.scalars(select(House).where(House.building_id == demo.building_a.id)
+                            .order_by(House.id)).first()
+    owner = owner_notice(session, demo, house)
+    body = {"area_id": demo.area_a.id, "building_ids": [demo.building_a.id]}
+    preview = dev_a_client.post("/payments/batch/preview", json=body).get_json()
+    assert [n["number"] for n in preview["buildings"][0]["holding"]] == [owner.number]
+    asked = dev_a_client.post("/payments/batch/issue", json=body)
+    assert asked.status_code == 409
+    assert asked.get_json()["decision"] == "held_notices"
+    assert asked.get_json()["notices"][0]["payer_name"] == "王五"
+    session.expire_all()
+    assert session.get(Notice, owner.id).status == NOTICE_UNPAID
+    kept = dev_a_client.post("/payments/batch/issue", json={**body, "held": "keep"}).get_json()
+    assert kept["voided"] == [] and len(kept["skipped"]) == 1
+    bogus = dev_a_client.post("/payments/batch/issue", json={**body, "held": "whatever"})
+    assert bogus.status_code == 422
+
+
+def test_teller_screen_says_jiaokuan_tongzhidan(teller_client, session, demo):
+    notice = issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None).notices[0]
+    for typo in (notice.number[:-1] + ("1" if notice.number[-1] != "1" else "2"), "JK12"):
+        html = teller_client.get(f"/bank/?number={typo}").get_data(as_text=True)
+        assert "交款通知单" in html and "缴款通知书" not in html

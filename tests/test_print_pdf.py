@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from app.documents.printing import PrintEngineMissing, PrintFailed, html_to_pdf
 from tests.test_print_render import (
     account_list,
+    account_rows,
     notice,
     order_form,
     payment_proof,
@@ -150,3 +152,23 @@ def test_hung_converter_is_killed_after_the_timeout(tmp_path: Path) -> None:
     with pytest.raises(PrintFailed) as err:
         html_to_pdf("<html><body>x</body></html>", binary=str(script), timeout=0.5)
     assert "0.5" in str(err.value)
+
+
+@needs_wkhtmltopdf
+@needs_poppler
+def test_account_list_prints_the_deposit_standard_whole(tmp_path: Path) -> None:
+    standards = ("90.00元/㎡", "2%×房价", "155.50元/㎡")
+    rows = [replace(row, standard=standard, building="2栋")
+            for row, standard in zip(account_rows(3), standards)]
+    html = render_zh("account_list.html", doc=replace(account_list(3), rows=rows))
+    assert "…" not in html  # nothing cut to fit its column
+    pdf = html_to_pdf(html)
+    text = pdf_text(pdf, tmp_path).replace(" ", "")
+    assert all(standard in text for standard in standards)
+    # A picture of the first page, to look at (test-artifacts/print_account_list-1.png).
+    path = tmp_path / "list.pdf"
+    path.write_bytes(pdf)
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", str(path),
+                    str(artifacts / "print_account_list")], check=True)

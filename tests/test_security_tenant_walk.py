@@ -44,8 +44,8 @@ from tests.conftest import api_token, login
 EXCLUDED_ENDPOINTS = {
     "static": "the app's static files: no data",
     "appbuilder.static": "FAB's static files: no data",
-    "AuthDBView.login": "the login form: covered by test_security_auth (rate limit, CSRF)",
-    "AuthDBView.logout": "would end dev_b's session in the middle of the walk",
+    "PlatformAuthDBView.login": "the login form: covered by test_security_auth (rate limit, CSRF)",
+    "PlatformAuthDBView.logout": "would end dev_b's session in the middle of the walk",
     "LocaleView.index": "language switch: <locale> names a language, not an object",
     "UtilView.back": "redirects to the browser history: no data of its own",
     "RateLimitedSecurityApi.login": "issues JWTs: covered by test_security_auth and test_api_property",
@@ -513,7 +513,7 @@ def test_dev_b_cannot_reach_dev_a_objects_on_any_route(app: Flask, session: Any,
     assert not result.problems, _report(result.problems)
     assert result.rules > 20 and result.requests > 100, "the walk reached suspiciously few routes"
     expected_internal = {"DepositStandardView.list", "DepositStandardView.check", "CodeItemView.add",
-                         "AuditLogView.show", "PlatformUserDBModelView.list", "RoleModelView.edit"}
+                         "AuditLogView.show", "PlatformUserDBModelView.list", "PlatformRoleModelView.edit"}
     assert expected_internal <= result.internal_endpoints, expected_internal - result.internal_endpoints
 
 

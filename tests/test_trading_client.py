@@ -153,3 +153,20 @@ def test_unexpected_answer_is_a_readable_error(sim) -> None:
             pytest.raises(TradingError) as caught:
         c.list_projects(DEVELOPER_A["uscc"])
     assert "cannot read" in str(caught.value.message)
+
+
+def test_batch_push_returns_a_result_per_item(client: TradingClient, sim) -> None:
+    from app.integrations.trading import TradingRejected
+
+    houses = [h["house_code"] for h in DATA["projects"][0]["buildings"][2]["houses"][:2]]
+    payloads = [{"house_code": code, "contract_no": None, "amount_due": "100.00",
+                 "amount_paid": "0.00", "status": "未交存",
+                 "occurred_at": "2026-11-20T10:00:00+08:00"} for code in houses + ["4407999"]]
+    items = [(f"client-batch-{i}", p) for i, p in enumerate(payloads)]
+    results = client.push_deposit_statuses(items)
+    assert [r.idempotency_key for r in results] == [k for k, _p in items]
+    assert [r.receipt is not None for r in results] == [True, True, False]
+    assert isinstance(results[2].error, TradingRejected)
+    assert results[2].error.code == "house_not_found"
+    again = client.push_deposit_statuses(items[:2])
+    assert all(r.receipt.duplicate for r in again)

@@ -247,3 +247,44 @@ def test_unknown_paths_answer_in_the_error_shape(api, sim) -> None:
 
 def test_health_needs_no_token(sim) -> None:
     assert requests.get(f"{sim.url}/health", timeout=5).json() == {"status": "ok"}
+
+
+def test_batch_push_answers_each_item_like_a_single_push(api, sim) -> None:
+    contract = DATA["contracts"][13]
+    house = contract["house_code"]
+    post(api, sim, "/api/v1/deposit-statuses", _push_body(house, None), key="batch-seen")
+    items = [
+        {"idempotency_key": "batch-new", "push": _push_body(house, contract["contract_no"])},
+        {"idempotency_key": "batch-seen", "push": _push_body(house, None)},
+        {"idempotency_key": "batch-seen", "push": _push_body(house, None, paid="1.00")},
+        {"idempotency_key": "batch-unknown", "push": _push_body("440799999999999999", None)},
+        {"idempotency_key": "batch-mismatch", "push": _push_body(house, "JM2026YS999999")},
+        {"idempotency_key": "bad key!", "push": _push_body(house, None)},
+        {"idempotency_key": "batch-bad", "push": {"house_code": house}},
+    ]
+    response = post(api, sim, "/api/v1/deposit-statuses/batch", {"items": items})
+    assert response.status_code == 200
+    conforms(response.json(), "DepositStatusBatchResult")
+    results = response.json()["results"]
+    assert [r["index"] for r in results] == list(range(len(items)))
+    assert [r["status"] for r in results] == [201, 200, 409, 404, 422, 400, 400]
+    assert results[0]["receipt"]["duplicate"] is False and results[1]["receipt"]["duplicate"]
+    assert [r["error"]["code"] for r in results[2:]] == [
+        "idempotency_conflict", "house_not_found", "contract_mismatch", "invalid_request",
+        "invalid_request"]
+    assert [p["idempotency_key"] for p in sim.pushes(house_code=house)] == ["batch-seen",
+                                                                           "batch-new"]
+
+
+def test_batch_push_needs_one_to_five_hundred_items_and_fails_per_item(api, sim) -> None:
+    for items in ([], [{}] * 501, "x"):
+        response = post(api, sim, "/api/v1/deposit-statuses/batch", {"items": items})
+        assert response.status_code == 400
+        conforms(response.json(), "Error")
+    houses = [h["house_code"] for h in DATA["projects"][0]["buildings"][1]["houses"][:3]]
+    sim.set_faults(fail_next=1, fail_mode="after")
+    items = [{"idempotency_key": f"batch-fault-{i}", "push": _push_body(h, None)}
+             for i, h in enumerate(houses)]
+    results = post(api, sim, "/api/v1/deposit-statuses/batch", {"items": items}).json()["results"]
+    assert [r["status"] for r in results] == [500, 201, 201]
+    assert len(sim.pushes(key="batch-fault-0")) == 1  # stored, only the answer was lost

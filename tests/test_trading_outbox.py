@@ -18,11 +18,12 @@ from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.extensions import db
 from app.integrations.trading import TradingClient
 from app.models.base import utcnow
-from app.models.outbox import OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, OutboxMessage
+from app.models.outbox import (OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, PRIORITY_BULK,
+                               PRIORITY_URGENT, OutboxMessage)
 from app.models.property import HOUSE_CANCELLED, House
 from app.services.outbox import (BackgroundDeliverer, RetryPolicy, deliver_pending,
                                  deposit_status_of, enqueue_deposit_push, enqueue_deposit_pushes,
-                                 outbox_counts, retry, retry_many)
+                                 outbox_counts, retry, retry_many, wake_deliverers)
 from tradesim.testing import SimulatorServer
 
 READ_TIMEOUT = 0.5
@@ -232,7 +233,8 @@ def test_two_deliverers_never_send_the_same_row(app, session, demo, trade, is_po
     def deliverer() -> None:
         with app.app_context():
             with TradingClient(trade.url, trade.token, read_timeout=5) as c:
-                reports.append(deliver_pending(db.session, c, policy=POLICY))
+                # Small batches, so each deliverer meets rows the other one holds.
+                reports.append(deliver_pending(db.session, c, policy=POLICY, batch_size=2))
             db.session.remove()
 
     threads = [threading.Thread(target=deliverer) for _ in range(2)]
@@ -265,14 +267,19 @@ def test_background_deliverer_sends_and_stops(app, session, demo, trade, monkeyp
     monkeypatch.setitem(app.config, "TRADE_TOKEN", trade.token)
     deliverer = BackgroundDeliverer(app, interval_seconds=0.05).start()
     try:
-        deadline = time.monotonic() + 10
-        while messages(session)[0].status != OUTBOX_DELIVERED:
-            assert time.monotonic() < deadline, "background deliverer did not deliver"
-            session.rollback()
-            time.sleep(0.05)
+        wait_until_delivered(session, "background deliverer did not deliver")
     finally:
         deliverer.stop(timeout=5)
     assert not deliverer.alive
+
+
+def wait_until_delivered(session: Any, failure: str, seconds: float = 10) -> None:
+    """Poll until the first outbox message is delivered; fail with ``failure`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while messages(session)[0].status != OUTBOX_DELIVERED:
+        assert time.monotonic() < deadline, failure
+        session.rollback()
+        time.sleep(0.05)
 
 
 def parked_message(session: Any, demo: Any) -> OutboxMessage:
@@ -311,3 +318,71 @@ def test_developer_can_neither_see_nor_retry_the_outbox(session, demo, dev_a_cli
                                  data={"action": "retry", "rowid": [str(message.id)]})
     assert response.status_code in (302, 403)
     assert messages(session)[0].status == OUTBOX_PARKED
+
+
+def test_pushes_go_in_batches_with_per_item_results(session, demo, client, trade) -> None:
+    good = linked_houses(session, demo, 5)
+    enqueue_deposit_pushes(session, good, reason="collected")
+    session.commit()
+    bad = enqueue_deposit_push(session, good[0], reason="x")
+    bad.payload = {**bad.payload, "house_code": "440799999999999999"}  # unknown to the system
+    session.commit()
+    report = deliver_pending(session, client, policy=POLICY, batch_size=4)
+    assert (report.delivered, report.parked, report.failed) == (5, 1, 0)
+    # A batch is stored in one go with one receipt time: 6 pushes, 4 per request, 2 requests.
+    received = trade.pushes()
+    assert len(received) == 5 and len({p["received_at"] for p in received}) == 2
+    parked = [m for m in messages(session) if m.status == OUTBOX_PARKED]
+    assert [m.id for m in parked] == [bad.id] and "house_not_found" in parked[0].last_error
+
+
+def test_urgent_pushes_overtake_a_bulk_backlog(session, demo, client, trade) -> None:
+    houses = linked_houses(session, demo, 12)
+    bulk = enqueue_deposit_pushes(session, houses[:10], reason="collected")
+    session.commit()
+    payment = enqueue_deposit_pushes(session, houses[10:11], reason="payment",
+                                     priority=PRIORITY_URGENT)[0]
+    contract = enqueue_deposit_push(session, houses[11], reason="contract bound")
+    session.commit()
+    assert {m.priority for m in bulk} == {PRIORITY_BULK}
+    assert (payment.priority, contract.priority) == (PRIORITY_URGENT, PRIORITY_URGENT)
+
+    report = deliver_pending(session, client, policy=POLICY, limit=3, batch_size=3)
+    assert report.delivered == 3 and report.due == 9
+    delivered = [m.id for m in messages(session) if m.status == OUTBOX_DELIVERED]
+    assert delivered == [bulk[0].id, payment.id, contract.id]
+
+
+def test_commit_wakes_the_background_deliverer_at_once(app, session, demo, trade,
+                                                       monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "TRADE_BASE_URL", trade.url)
+    monkeypatch.setitem(app.config, "TRADE_TOKEN", trade.token)
+    # An hour between ticks: only the wake can deliver within the test.
+    deliverer = BackgroundDeliverer(app, interval_seconds=3600).start()
+    try:
+        time.sleep(0.3)  # let the first (empty) run finish and the thread wait
+        enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="payment")
+        session.commit()
+        wait_until_delivered(session, "the commit did not wake the deliverer")
+    finally:
+        deliverer.stop(timeout=5)
+
+
+def test_rolled_back_push_does_not_wake(session, demo) -> None:
+    from app.services import outbox
+
+    seen = []
+    probe = threading.Event()
+    with outbox._wake_lock:
+        outbox._wake_events.add(probe)
+    try:
+        enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="x")
+        session.rollback()
+        session.commit()
+        seen.append(probe.is_set())
+        wake_deliverers()
+        seen.append(probe.is_set())
+    finally:
+        with outbox._wake_lock:
+            outbox._wake_events.discard(probe)
+    assert seen == [False, True]

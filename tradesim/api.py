@@ -19,6 +19,8 @@ TOKEN_HEADER = "X-Trade-Token"
 KEY_HEADER = "Idempotency-Key"
 DEPOSIT_STATUSES = ("未交存", "部分交存", "已交清", "已注销")
 MAX_MATCH_ITEMS = 500
+MAX_PUSH_ITEMS = 500
+BATCH_ENDPOINT = "trade_api.push_deposit_statuses"
 
 _USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -52,15 +54,29 @@ def conn() -> sqlite3.Connection:
 
 @bp.before_request
 def _faults_and_auth() -> Response | None:
-    decision = current_app.extensions["tradesim_faults"].decide()
+    faults = current_app.extensions["tradesim_faults"]
+    if request.endpoint == BATCH_ENDPOINT:
+        # A batch is delayed as one request but fails item by item (see push_deposit_statuses).
+        delay = faults.delay()
+        if delay:
+            time.sleep(delay)
+        return _check_token()
+    decision = faults.decide()
     if decision.delay_seconds:
         time.sleep(decision.delay_seconds)
-    given = request.headers.get(TOKEN_HEADER, "")
-    if not hmac.compare_digest(given.encode(), current_app.config["TRADESIM_TOKEN"].encode()):
-        return error_response(401, "unauthorized", "令牌无效或缺失")
+    refused = _check_token()
+    if refused is not None:
+        return refused
     if decision.fail_before:
         return error_response(500, "injected_failure", "交易系统内部错误（模拟）")
     g.fail_after = decision.fail_after
+    return None
+
+
+def _check_token() -> Response | None:
+    given = request.headers.get(TOKEN_HEADER, "")
+    if not hmac.compare_digest(given.encode(), current_app.config["TRADESIM_TOKEN"].encode()):
+        return error_response(401, "unauthorized", "令牌无效或缺失")
     return None
 
 
@@ -134,39 +150,109 @@ def _match_one(index: int, item: Any, developer: str | None) -> dict[str, Any]:
 
 @bp.post("/deposit-statuses")
 def push_deposit_status() -> Response:
-    key = request.headers.get(KEY_HEADER, "")
-    if not _KEY_RE.match(key):
-        raise ApiError(400, "invalid_request", "缺少或无效的幂等键",
-                       [{"field": KEY_HEADER, "reason": "1-64 chars [A-Za-z0-9._:-]"}])
+    key = _idempotency_key(request.headers.get(KEY_HEADER, ""), KEY_HEADER)
     body = _deposit_body(_json_object())
     existing = store.find_push(conn(), key)
     if existing is not None:
-        return _replay(existing, key, body)
+        return _receipt(*_replay(existing, key, body))
+    _check_house(body)
+    push, created = store.store_push(conn(), key, body, _now())
+    if not created:
+        return _receipt(*_replay(push, key, body))
+    return _receipt(push, duplicate=False, status=201)
+
+
+@bp.post("/deposit-statuses/batch")
+def push_deposit_statuses() -> Response:
+    """Many pushes in one request, each with its own key and its own result, stored together.
+
+    Each item is judged exactly as ``push_deposit_status`` would judge it alone; injected faults
+    (``fail_next``/``fail_all``) hit items, so a failed item is one push to resend, not the batch.
+    """
+    items = _json_object().get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_PUSH_ITEMS:
+        raise ApiError(400, "invalid_request", "items 须为1至500项的列表",
+                       [{"field": "items", "reason": "1..500 items"}])
+    faults = current_app.extensions["tradesim_faults"]
+    results: list[dict[str, Any]] = [{} for _ in items]
+    to_store: list[tuple[int, str, dict[str, Any], bool]] = []
+    for index, item in enumerate(items):
+        key = item.get("idempotency_key") if isinstance(item, dict) else None
+        try:
+            key = _idempotency_key(key, "idempotency_key")
+            push = item.get("push") if isinstance(item, dict) else None
+            body = _deposit_body(push if isinstance(push, dict) else {})
+            decision = faults.decide()
+            if decision.fail_before:
+                raise ApiError(500, "injected_failure", "交易系统内部错误（模拟）")
+            existing = store.find_push(conn(), key)
+            if existing is not None:
+                results[index] = _item(index, key, *_replay(existing, key, body))
+                continue
+            _check_house(body)
+            to_store.append((index, key, body, decision.fail_after))
+        except ApiError as exc:
+            results[index] = _item_error(index, key, exc)
+    stored = store.store_pushes(conn(), [(k, b) for _i, k, b, _f in to_store], _now())
+    for (index, key, body, fail_after), (push, created) in zip(to_store, stored):
+        try:
+            if fail_after:
+                raise ApiError(500, "injected_failure", "交易系统内部错误（模拟）")
+            results[index] = (_item(index, key, push, duplicate=False, status=201) if created
+                              else _item(index, key, *_replay(push, key, body)))
+        except ApiError as exc:
+            results[index] = _item_error(index, key, exc)
+    return jsonify({"results": results})
+
+
+def _idempotency_key(key: Any, field: str) -> str:
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise ApiError(400, "invalid_request", "缺少或无效的幂等键",
+                       [{"field": field, "reason": "1-64 chars [A-Za-z0-9._:-]"}])
+    return key
+
+
+def _check_house(body: dict[str, Any]) -> None:
     house = store.find_house(conn(), body["house_code"])
     if house is None:
         raise ApiError(404, "house_not_found", "交易系统中没有该房屋")
     if body["contract_no"] is not None and body["contract_no"] != house["contract_no"]:
         raise ApiError(422, "contract_mismatch", "合同号与该房屋的合同不符")
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
-    push, created = store.store_push(conn(), key, body, now)
-    if not created:
-        return _replay(push, key, body)
-    return _receipt(push, duplicate=False, status=201)
 
 
-def _replay(push: dict[str, Any], key: str, body: dict[str, Any]) -> Response:
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _replay(push: dict[str, Any], key: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool, int]:
     if push["body_hash"] != store.body_hash(body):
         raise ApiError(409, "idempotency_conflict", "同一幂等键已用于内容不同的推送")
     store.record_replay(conn(), key)
-    return _receipt(push, duplicate=True, status=200)
+    return push, True, 200
 
 
-def _receipt(push: dict[str, Any], *, duplicate: bool, status: int) -> Response:
-    response = jsonify({"push_id": push["push_id"], "idempotency_key": push["idempotency_key"],
-                        "house_code": push["house_code"], "received_at": push["received_at"],
-                        "applied": bool(push["applied"]), "duplicate": duplicate})
+def _receipt_body(push: dict[str, Any], duplicate: bool) -> dict[str, Any]:
+    return {"push_id": push["push_id"], "idempotency_key": push["idempotency_key"],
+            "house_code": push["house_code"], "received_at": push["received_at"],
+            "applied": bool(push["applied"]), "duplicate": duplicate}
+
+
+def _receipt(push: dict[str, Any], duplicate: bool, status: int) -> Response:
+    response = jsonify(_receipt_body(push, duplicate))
     response.status_code = status
     return response
+
+
+def _item(index: int, key: str, push: dict[str, Any], duplicate: bool,
+          status: int) -> dict[str, Any]:
+    return {"index": index, "idempotency_key": key, "status": status,
+            "receipt": _receipt_body(push, duplicate), "error": None}
+
+
+def _item_error(index: int, key: Any, exc: ApiError) -> dict[str, Any]:
+    return {"index": index, "idempotency_key": key if isinstance(key, str) else None,
+            "status": exc.status, "receipt": None,
+            "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
 
 
 @bp.get("/houses/<house_code>/deposit-status")

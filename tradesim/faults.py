@@ -66,6 +66,11 @@ class FaultState:
             self._faults = Faults()
             return asdict(self._faults)
 
+    def delay(self) -> float:
+        """The configured delay alone, consuming nothing (a batch decides failures per item)."""
+        with self._lock:
+            return self._faults.delay_seconds
+
     def decide(self) -> Decision:
         with self._lock:
             f = self._faults

@@ -192,33 +192,49 @@ def store_push(conn: sqlite3.Connection, key: str, body: dict[str, Any],
     concurrent requests with the same key store it once: the second one gets the first's row back
     (and the caller treats it as a replay).
     """
+    [(push, created)] = store_pushes(conn, [(key, body)], received_at)
+    return push, created
+
+
+def store_pushes(conn: sqlite3.Connection, items: list[tuple[str, dict[str, Any]]],
+                 received_at: str) -> list[tuple[dict[str, Any], bool]]:
+    """``store_push`` for several (key, body) pairs in one immediate transaction, in order.
+
+    One transaction for the whole batch is what makes a batch cheap: a commit per push would cost
+    a WAL sync each.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        existing = find_push(conn, key)
-        if existing is not None:
-            conn.execute("COMMIT")
-            return existing, False
-        current = conn.execute("SELECT occurred_at FROM deposit_status WHERE house_code = ?",
-                               (body["house_code"],)).fetchone()
-        applied = current is None or current["occurred_at"] <= body["occurred_at"]
-        cur = conn.execute(
-            """INSERT INTO push (idempotency_key, house_code, body, body_hash, received_at, applied)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            (key, body["house_code"], json.dumps(body, ensure_ascii=False), body_hash(body),
-             received_at, int(applied)))
-        if applied:
-            conn.execute(
-                """INSERT INTO deposit_status VALUES (?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(house_code) DO UPDATE SET contract_no = excluded.contract_no,
-                       amount_due = excluded.amount_due, amount_paid = excluded.amount_paid,
-                       status = excluded.status, occurred_at = excluded.occurred_at,
-                       push_id = excluded.push_id""",
-                (body["house_code"], body.get("contract_no"), body["amount_due"],
-                 body["amount_paid"], body["status"], body["occurred_at"], cur.lastrowid))
+        stored = [_store_one(conn, key, body, received_at) for key, body in items]
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return stored
+
+
+def _store_one(conn: sqlite3.Connection, key: str, body: dict[str, Any],
+               received_at: str) -> tuple[dict[str, Any], bool]:
+    existing = find_push(conn, key)
+    if existing is not None:
+        return existing, False
+    current = conn.execute("SELECT occurred_at FROM deposit_status WHERE house_code = ?",
+                           (body["house_code"],)).fetchone()
+    applied = current is None or current["occurred_at"] <= body["occurred_at"]
+    cur = conn.execute(
+        """INSERT INTO push (idempotency_key, house_code, body, body_hash, received_at, applied)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        (key, body["house_code"], json.dumps(body, ensure_ascii=False), body_hash(body),
+         received_at, int(applied)))
+    if applied:
+        conn.execute(
+            """INSERT INTO deposit_status VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(house_code) DO UPDATE SET contract_no = excluded.contract_no,
+                   amount_due = excluded.amount_due, amount_paid = excluded.amount_paid,
+                   status = excluded.status, occurred_at = excluded.occurred_at,
+                   push_id = excluded.push_id""",
+            (body["house_code"], body.get("contract_no"), body["amount_due"],
+             body["amount_paid"], body["status"], body["occurred_at"], cur.lastrowid))
     return find_push(conn, key) or {}, True
 
 

@@ -8,14 +8,14 @@ from flask.cli import AppGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.integrations.trading import TradingClient, TradingNotConfigured
-from app.services.outbox import (DeliveryReport, RetryPolicy, deliver_pending, outbox_counts,
+from app.services.outbox import (BATCH_SIZE, DeliveryReport, RetryPolicy, deliver_pending, outbox_counts,
                                  retry_many, retry_parked)
 
 trade_cli = AppGroup("trade", help="Link to the trading system (房地产交易系统): outbox delivery.")
 
 
 @trade_cli.command("deliver")
-@click.option("--limit", default=100, show_default=True, help="Messages per run.")
+@click.option("--limit", default=200, show_default=True, help="Messages per run.")
 @click.option("--until-done", is_flag=True, help="Repeat runs until no due message is left.")
 def deliver_command(limit: int, until_done: bool) -> None:
     """Send the due outbox messages once and print a summary."""
@@ -27,7 +27,9 @@ def deliver_command(limit: int, until_done: bool) -> None:
     policy = RetryPolicy.from_config(current_app.config)
     with client:
         while True:
-            report = deliver_pending(db.session, client, limit=limit, policy=policy)
+            report = deliver_pending(
+                db.session, client, limit=limit, policy=policy,
+                batch_size=int(current_app.config.get("OUTBOX_BATCH_SIZE", BATCH_SIZE)))
             for name in ("delivered", "failed", "parked", "skipped"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.pending = report.pending

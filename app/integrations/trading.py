@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Trade-Token"
 KEY_HEADER = "Idempotency-Key"
 MATCH_BATCH = 500  # the contract's maxItems per match request
+PUSH_BATCH = 500   # the contract's maxItems per batch push
 
 T = TypeVar("T")
 
@@ -181,6 +182,15 @@ class PushReceipt:
     duplicate: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BatchPushResult:
+    """One item of a batch push: its receipt, or the error the single push would have raised."""
+
+    idempotency_key: str
+    receipt: PushReceipt | None
+    error: TradingError | None
+
+
 class TradingClient:
     """A ``requests`` session bound to one trading-system base URL and token.
 
@@ -271,11 +281,30 @@ class TradingClient:
         """Send one deposit status; repeating it with the same key never counts twice."""
         data = self._request("POST", "/api/v1/deposit-statuses", json=dict(payload),
                              key=idempotency_key)
-        return _parse(lambda: PushReceipt(
-            push_id=int(data["push_id"]), idempotency_key=str(data["idempotency_key"]),
-            house_code=str(data["house_code"]), received_at=str(data["received_at"]),
-            applied=bool(data["applied"]), duplicate=bool(data["duplicate"]),
-        ))
+        return _parse(lambda: _receipt(data))
+
+    def push_deposit_statuses(self, items: Iterable[tuple[str, Mapping[str, Any]]]
+                              ) -> list[BatchPushResult]:
+        """Send several (idempotency key, payload) pushes, ``PUSH_BATCH`` per request.
+
+        Returns one result per item in order. A failure of a whole request (unreachable, 5xx,
+        credentials) raises as ``push_deposit_status`` would; a failure of one item is that item's
+        ``error``: ``TradingUnavailable`` (resend later) or ``TradingRejected`` (do not resend).
+        """
+        items = list(items)
+        results: list[BatchPushResult] = []
+        for start in range(0, len(items), PUSH_BATCH):
+            batch = items[start:start + PUSH_BATCH]
+            body = {"items": [{"idempotency_key": key, "push": dict(payload)}
+                              for key, payload in batch]}
+            data = self._request("POST", "/api/v1/deposit-statuses/batch", json=body)
+            answered = _parse(lambda: [_batch_result(r) for r in data["results"]])
+            if [r.idempotency_key for r in answered] != [key for key, _p in batch]:
+                raise TradingError(
+                    _l("The trading system sent an answer this platform cannot read."),
+                    detail="batch push answer does not match the request's items")
+            results += answered
+        return results
 
     def _request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
                  json: Any = None, key: str | None = None) -> Any:
@@ -310,18 +339,43 @@ def _error_for(response: requests.Response, method: str, path: str) -> TradingEr
     """Turn an HTTP error answer into the matching ``TradingError`` subclass."""
     try:
         error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        error = None
+    return _error_from(response.status_code, error, response.text[:200], f"{method} {path}")
+
+
+def _error_from(status: int, error: Any, fallback_text: str, where: str) -> TradingError:
+    """The ``TradingError`` for an answer status and its contract ``error`` object."""
+    try:
         code, text = str(error.get("code", "")), str(error.get("message", ""))
         details = "; ".join(f"{d.get('field')}: {d.get('reason')}"
                             for d in error.get("details") or [])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        code, text, details = "", response.text[:200], ""
-    detail = f"HTTP {response.status_code} {code}: {text}" + (f" ({details})" if details else "")
-    log.warning("trading system answered %s to %s %s", detail, method, path)
-    if response.status_code >= 500 or response.status_code == 429:
+    except (KeyError, TypeError, AttributeError):
+        code, text, details = "", fallback_text, ""
+    detail = f"HTTP {status} {code}: {text}" + (f" ({details})" if details else "")
+    log.warning("trading system answered %s to %s", detail, where)
+    if status >= 500 or status == 429:
         return TradingUnavailable(detail=detail, code=code)
-    if response.status_code in (401, 403):
+    if status in (401, 403):
         code = "unauthorized"
     return TradingRejected(_REJECTION_MESSAGES.get(code), detail=detail, code=code)
+
+
+def _receipt(data: Mapping[str, Any]) -> PushReceipt:
+    return PushReceipt(
+        push_id=int(data["push_id"]), idempotency_key=str(data["idempotency_key"]),
+        house_code=str(data["house_code"]), received_at=str(data["received_at"]),
+        applied=bool(data["applied"]), duplicate=bool(data["duplicate"]),
+    )
+
+
+def _batch_result(r: Mapping[str, Any]) -> BatchPushResult:
+    key = str(r["idempotency_key"])
+    status = int(r["status"])
+    if status < 300:
+        return BatchPushResult(key, _receipt(r["receipt"]), None)
+    error = _error_from(status, r.get("error"), "", f"batch push item {key}")
+    return BatchPushResult(key, None, error)
 
 
 def _parse(build: Callable[[], T]) -> T:

@@ -3,19 +3,29 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import current_app, flash, g, has_request_context, request
+from flask import current_app, flash, g, has_request_context, redirect, request
 from flask import session as cookie
-from flask_appbuilder.api import expose, safe
+from flask_appbuilder import expose
+from flask_appbuilder.api import expose as expose_api
+from flask_appbuilder.api import safe
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.utils import is_null_password
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from flask_login import login_user
 from sqlalchemy import and_
+from werkzeug.security import check_password_hash
 
 from app.security import sessions
+from app.security.fab_views import (PlatformPermissionModelView, PlatformPermissionViewModelView,
+                                    PlatformRoleModelView, PlatformViewMenuModelView)
 from app.security.models import PlatformUser
 from app.security.password_views import (ResetMyPasswordView, ResetPasswordView, UserApi,
                                          user_form_password_fields)
@@ -32,7 +42,7 @@ class RateLimitedSecurityApi(SecurityApi):
     limits = [Limit(limit_value=_auth_rate_limit, key_func=get_remote_address, methods=("POST",),
                     exempt_when=lambda: not current_app.config.get("AUTH_RATE_LIMITED", True))]
 
-    @expose("/login", methods=["POST"])
+    @expose_api("/login", methods=["POST"])
     @safe
     def login(self) -> Any:
         """FAB's JWT login; a locked account is told so instead of a bare "Not authorized"."""
@@ -85,9 +95,50 @@ class PlatformUserDBModelView(UserDBModelView):
     }
 
 
+#: Why a login with the right password was refused (g.jm_login_refused), shown instead of FAB's
+#: "invalid login": only someone who knows the password learns that the account exists.
+LOGIN_REFUSALS = {
+    "deactivated": _l("This account is deactivated. Please ask your organisation's administrator "
+                      "(or the fund office) to activate it."),
+    "organisation": _l("Your organisation's account is not active. Please contact the fund office."),
+}
+
+
+class PlatformAuthDBView(AuthDBView):
+    """FAB's login form, with the 开发商注册 link, a precise refusal message, and no warning
+    "Invalid redirect detected" at every login (FAB checks an absent ``next`` as if it were one)."""
+
+    login_template = "security/login.html"
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self) -> Any:
+        wanted = request.args.get("next")
+        next_url = get_safe_redirect(wanted) if wanted else self.appbuilder.get_url_for_index
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(next_url)
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                refusal = LOGIN_REFUSALS.get(g.pop("jm_login_refused", ""))
+                if not g.get("jm_login_refusal"):  # a locked account was told so already
+                    flash(str(refusal or self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(wanted))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form,
+                                    appbuilder=self.appbuilder)
+
+
 class PlatformSecurityManager(SecurityManager):
     user_model = PlatformUser
     userdbmodelview = PlatformUserDBModelView
+    authdbview = PlatformAuthDBView
+    rolemodelview = PlatformRoleModelView
+    permissionmodelview = PlatformPermissionModelView
+    viewmenumodelview = PlatformViewMenuModelView
+    permissionviewmodelview = PlatformPermissionViewModelView
     security_api = RateLimitedSecurityApi
     user_api = UserApi
     resetmypasswordview = ResetMyPasswordView
@@ -111,7 +162,15 @@ class PlatformSecurityManager(SecurityManager):
                                      "unknown user" if candidate is None else "inactive")
         organisation = getattr(user, "organisation", None) if user else None
         if organisation is not None and organisation.status != "active":
+            g.jm_login_refused = "organisation"
             return None
+        if user is None and username and not is_null_password(password):
+            known = self.find_user(username=username)
+            # FAB refuses an inactive user before looking at the password: check it here, so the
+            # message "deactivated" goes only to someone who proved to be that user.
+            if known is not None and not known.is_active and known.password and \
+                    check_password_hash(known.password, password):
+                g.jm_login_refused = "deactivated"
         return user
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str,

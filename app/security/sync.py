@@ -1,9 +1,35 @@
 """Write the role definitions of ``roles.py`` into FAB's permission tables (idempotent)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from app.security.roles import ROLE_PERMISSIONS, SELF_SERVICE, permissions_of
+
+
+def share_resource_permissions(views: Iterable[Any],
+                               granted: Iterable[tuple[str, str]] = ()) -> None:
+    """Give every view of one resource the verbs of all of them and those roles are granted on it.
+
+    Several screens share a resource (the order screens, 房屋合同号设置 and the review all use
+    BusinessOrder). FAB writes one view at a time and deletes the resource's verbs that view does
+    not list, so each sync tried to delete the others' verbs ("Refused to delete permission view",
+    14–19 lines) and dropped those no role held yet. With the union on every view nothing is
+    deleted; access is unchanged, as each method still asks for its own verb.
+    """
+    views = list(views)
+    verbs: dict[str, list[str]] = {}
+    for view in views:
+        name = getattr(view, "class_permission_name", None)
+        if name:
+            known = verbs.setdefault(name, [])
+            known += [v for v in view.base_permissions or [] if v not in known]
+    for permission, resource in granted:
+        if resource in verbs and permission not in verbs[resource]:
+            verbs[resource].append(permission)
+    for view in views:
+        name = getattr(view, "class_permission_name", None)
+        if name:
+            view.base_permissions = list(verbs[name])
 
 
 def sync_roles(sm: Any) -> dict[str, int]:
@@ -16,6 +42,8 @@ def sync_roles(sm: Any) -> dict[str, int]:
     from flask_appbuilder.security.manager import BaseSecurityManager
 
     BaseSecurityManager.create_db(sm)  # the Admin and Public roles, without FAB creating tables
+    share_resource_permissions(sm.appbuilder.baseviews,
+                               [pv for wanted in ROLE_PERMISSIONS.values() for pv in wanted])
     sm.appbuilder.add_permissions(update_perms=True)
     result: dict[str, int] = {}
     for role_name in ROLE_PERMISSIONS:

@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -165,7 +164,7 @@ def validate_rows(session: Session, area: PropertyArea, rows: Sequence[ContractR
             problems.append(Problem(where, _l("The house is listed twice."), row=number))
         houses_seen.add(row.house_id)
         for name, message in _row_checks(row):
-            problems.append(Problem(f"{where} {name}", message, row=number))
+            problems.append(Problem(name, message, row=number))
         if row.contract_no:
             other = contracts_seen.get(row.contract_no)
             if other:
@@ -177,14 +176,14 @@ def validate_rows(session: Session, area: PropertyArea, rows: Sequence[ContractR
 
 
 def _row_checks(row: ContractRow) -> list[tuple[str, Any]]:
-    labels = {"name": _("Owner name"), "id_type": _("ID type"), "id_no": _("ID number")}
+    # Field names, not labels: the screen marks the cell by name and shows the registered label.
     checks: list[tuple[str, Any]] = [
-        (labels[part], message)
+        ({"name": "owner_name"}.get(part, part), message)
         for part, message in person_problems(row.owner_name, None, row.id_type, row.id_no)]
     if not row.contract_no:
-        checks.append((_("Contract number"), _l("The contract number is required.")))
+        checks.append(("contract_no", _l("The contract number is required.")))
     elif not _CONTRACT_RE.match(row.contract_no):
-        checks.append((_("Contract number"), _l(
+        checks.append(("contract_no", _l(
             "The contract number may hold 3 to 60 letters, digits and dashes.")))
     return [(name, message) for name, message in checks if message is not None]
 

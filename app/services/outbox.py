@@ -3,15 +3,22 @@
 A business change that the trading system must learn about (a house opened from the trading
 system, a contract bound, a payment confirmed, a house cancelled) calls ``enqueue_deposit_push`` in
 its own transaction, so the push exists exactly when the change does. ``deliver_pending`` sends
-what is due, one message per transaction, with exponential back-off; a message that keeps failing
-is parked for the fund office, who can ``retry`` it. Every message keeps one idempotency key for
-all its resends, so the trading system never counts a push twice.
+what is due in batch requests (one transaction per batch), most urgent first, with exponential
+back-off; a message that keeps failing is parked for the fund office, who can ``retry`` it. Every
+message keeps one idempotency key for all its resends, so the trading system never counts a push
+twice.
+
+Latency: committing a transaction that queued a push wakes the background deliverer of this
+process at once (``after_commit``), so a confirmed payment reaches the trading system in about a
+second rather than at the next tick; the tick (``TRADE_DELIVERY_INTERVAL``) remains for retries
+and for pushes queued by other processes.
 """
 from __future__ import annotations
 
 import atexit
 import datetime as dt
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,14 +26,15 @@ from typing import Any, Iterable, Mapping
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidTransition, NotFound, ValidationFailed
-from app.integrations.trading import (TradingClient, TradingError, TradingNotConfigured,
-                                      TradingRejected, TradingUnreachable)
+from app.integrations.trading import (BatchPushResult, TradingClient, TradingError,
+                                      TradingNotConfigured, TradingRejected, TradingUnreachable)
 from app.models.base import ZERO, utcnow
-from app.models.outbox import OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, OutboxMessage
+from app.models.outbox import (OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, PRIORITY_BULK,
+                               PRIORITY_URGENT, OutboxMessage)
 from app.models.property import HOUSE_CANCELLED, HOUSE_CLOSED, House
 from app.services.background import DaemonLoop
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances,
@@ -46,6 +54,9 @@ DEPOSIT_CANCELLED = "已注销"
 #: Payload fields sent to the trading system; the rest of a payload (the reason) stays here.
 PUSH_FIELDS = ("house_code", "contract_no", "amount_due", "amount_paid", "status", "occurred_at")
 LAST_ERROR_MAX = 2000
+BATCH_SIZE = 100       # pushes per request: a 2,000-house approval is 20 requests
+RUN_LIMIT = 200        # messages per run; each run starts again from the most urgent
+_WAKE_FLAG = "outbox_wake"
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class DeliveryReport:
     parked: int = 0       # gave up; waits for a fund officer
     skipped: int = 0      # taken by another deliverer meanwhile
     pending: int = 0      # still pending after the run (due now or later)
+    due: int = 0          # of those, due now: the next run should start at once
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -98,36 +110,42 @@ def deposit_status_of(house: House, amount_paid: Decimal) -> str:
 
 
 def enqueue_deposit_push(session: Session, house: House, *, reason: str,
-                         now: dt.datetime | None = None) -> OutboxMessage:
+                         now: dt.datetime | None = None,
+                         priority: int = PRIORITY_URGENT) -> OutboxMessage:
     """Add a push of ``house``'s deposit status to the caller's transaction (no commit).
 
     The house must be known to the trading system (``trade_house_code``); ``reason`` says which
-    business caused the push and is shown on the outbox screen, not sent.
+    business caused the push and is shown on the outbox screen, not sent. A single house's
+    change (contract bound, payment) is urgent by default.
     """
     if not house.trade_house_code:
         raise ValidationFailed(_l("House %(code)s is not linked to the trading system.",
                                   code=house.code))
     if house.id is None:
         session.flush()  # a house opened in this same transaction needs its id for the row
-    return _add_message(session, house, paid_amount(session, house.id), reason, now or utcnow())
+    return _add_message(session, house, paid_amount(session, house.id), reason, now or utcnow(),
+                        priority)
 
 
 def enqueue_deposit_pushes(session: Session, houses: Iterable[House], *, reason: str,
-                           now: dt.datetime | None = None) -> list[OutboxMessage]:
+                           now: dt.datetime | None = None,
+                           priority: int = PRIORITY_BULK) -> list[OutboxMessage]:
     """Push every house that is linked to the trading system (the others are skipped).
 
     Paid amounts are read in one query for all houses, so a 2,000-house approval stays cheap.
+    Many houses at once (an approval) are bulk by default: pass ``PRIORITY_URGENT`` for a change
+    someone is waiting to see, such as a confirmed payment.
     """
     linked = [h for h in houses if h.trade_house_code]
     if any(h.id is None for h in linked):
         session.flush()
     paid = balances(session, [h.id for h in linked])
     now = now or utcnow()
-    return [_add_message(session, h, paid[h.id].paid, reason, now) for h in linked]
+    return [_add_message(session, h, paid[h.id].paid, reason, now, priority) for h in linked]
 
 
 def _add_message(session: Session, house: House, paid: Decimal, reason: str,
-                 now: dt.datetime) -> OutboxMessage:
+                 now: dt.datetime, priority: int) -> OutboxMessage:
     paid = max(paid, ZERO)
     payload = {
         "house_code": house.trade_house_code,
@@ -141,77 +159,119 @@ def _add_message(session: Session, house: House, paid: Decimal, reason: str,
     message = OutboxMessage(
         kind=KIND_DEPOSIT_STATUS, idempotency_key=f"dep-{uuid.uuid4().hex}", org_id=house.org_id,
         house_id=house.id, house_code=house.trade_house_code, payload=payload,
-        status=OUTBOX_PENDING, attempts=0, next_attempt_at=now, created_at=now,
+        status=OUTBOX_PENDING, attempts=0, next_attempt_at=now, created_at=now, priority=priority,
     )
     session.add(message)
+    session.info[_WAKE_FLAG] = True  # see _wake_after_commit
     return message
 
 
-def deliver_pending(session: Session, client: TradingClient, *, now: dt.datetime | None = None,
-                    limit: int = 100, policy: RetryPolicy | None = None) -> DeliveryReport:
-    """Send up to ``limit`` due messages, oldest first, committing after each one.
+# ------------------------------------------------------------------ waking the deliverer
 
-    Each row is locked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer anyway)
-    while it is sent, so two deliverers never send the same row at once. When the trading system
-    cannot be reached at all, the remaining due messages are marked failed without trying each.
+_wake_events: set[threading.Event] = set()
+_wake_lock = threading.Lock()
+
+
+def wake_deliverers() -> None:
+    """Tell this process's background deliverers that pushes are waiting."""
+    with _wake_lock:
+        events = list(_wake_events)
+    for wake in events:
+        wake.set()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop(_WAKE_FLAG, False):
+        wake_deliverers()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_WAKE_FLAG, None)
+
+
+def deliver_pending(session: Session, client: TradingClient, *, now: dt.datetime | None = None,
+                    limit: int = RUN_LIMIT, policy: RetryPolicy | None = None,
+                    batch_size: int = BATCH_SIZE) -> DeliveryReport:
+    """Send up to ``limit`` due messages, most urgent then oldest first, ``batch_size`` per request.
+
+    Each batch's rows are locked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one
+    writer anyway) while they are sent and committed with their per-item results, so two
+    deliverers never send the same row at once. When the trading system cannot be reached at
+    all, the remaining due messages are marked failed without trying each batch.
     The function owns its transactions: give it a session without unsaved work.
     """
     now = now or utcnow()
     policy = policy or RetryPolicy()
     report = DeliveryReport()
     due_ids = session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OUTBOX_PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        _due(now).with_only_columns(OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     ).all()
     unreachable: TradingError | None = None
-    for message_id in due_ids:
-        message = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OUTBOX_PENDING,
-                   OutboxMessage.next_attempt_at <= now)
+    for start in range(0, len(due_ids), max(batch_size, 1)):
+        chunk = due_ids[start:start + max(batch_size, 1)]
+        batch = session.scalars(
+            _due(now).where(OutboxMessage.id.in_(chunk))
+            .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
             .with_for_update(skip_locked=True)
-        ).one_or_none()
-        if message is None:
-            report.skipped += 1
-            continue
-        if unreachable is not None:
-            _record_failure(message, unreachable, now, policy, report)
-        else:
-            unreachable = _send(message, client, now, policy, report)
+        ).all()
+        report.skipped += len(chunk) - len(batch)
+        if batch and unreachable is not None:
+            for message in batch:
+                _record_failure(message, unreachable, now, policy, report)
+        elif batch:
+            unreachable = _send_batch(batch, client, now, policy, report)
         session.commit()
     report.pending = session.scalar(
         select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OUTBOX_PENDING)) or 0
+    report.due = session.scalar(_due(now).with_only_columns(func.count(OutboxMessage.id))) or 0
     session.commit()
     return report
 
 
-def _send(message: OutboxMessage, client: TradingClient, now: dt.datetime, policy: RetryPolicy,
-          report: DeliveryReport) -> TradingError | None:
-    """Send one message and record the outcome; return the error if the system is unreachable."""
+def _due(now: dt.datetime):  # noqa: ANN202 - a Select of OutboxMessage
+    return select(OutboxMessage).where(OutboxMessage.status == OUTBOX_PENDING,
+                                       OutboxMessage.next_attempt_at <= now)
+
+
+def _send_batch(batch: list[OutboxMessage], client: TradingClient, now: dt.datetime,
+                policy: RetryPolicy, report: DeliveryReport) -> TradingError | None:
+    """Send one batch and record each message's outcome; return the error if unreachable."""
+    items = [(m.idempotency_key, {k: m.payload.get(k) for k in PUSH_FIELDS}) for m in batch]
     try:
-        client.push_deposit_status({k: message.payload.get(k) for k in PUSH_FIELDS},
-                                   message.idempotency_key)
-    except TradingRejected as exc:
-        if exc.code == "unauthorized":  # our credentials, not this message: fix config, keep trying
-            _record_failure(message, exc, now, policy, report)
-        else:
-            _park(message, exc.detail, report)
-        return None
+        results = client.push_deposit_statuses(items)
     except TradingError as exc:
-        _record_failure(message, exc, now, policy, report)
+        for message in batch:
+            if isinstance(exc, TradingRejected) and exc.code != "unauthorized":
+                _park(message, exc.detail, report)  # the request itself was refused as malformed
+            else:  # our credentials or the system's state, not these messages: try again later
+                _record_failure(message, exc, now, policy, report)
         return exc if isinstance(exc, (TradingUnreachable, TradingNotConfigured)) else None
-    except Exception as exc:  # noqa: BLE001 - one broken message must not stop the others
-        log.exception("outbox message %s could not be sent", message.id)
-        _record_failure(message, TradingError(detail=f"{type(exc).__name__}: {exc}"), now, policy,
-                        report)
+    except Exception as exc:  # noqa: BLE001 - a client bug must not stop the deliverer thread
+        log.exception("outbox batch of %s messages could not be sent", len(batch))
+        error = TradingError(detail=f"{type(exc).__name__}: {exc}")
+        for message in batch:
+            _record_failure(message, error, now, policy, report)
         return None
-    message.status = OUTBOX_DELIVERED
-    message.delivered_at = now
-    message.attempts += 1
-    report.delivered += 1
+    for message, result in zip(batch, results):
+        _record_result(message, result, now, policy, report)
     return None
+
+
+def _record_result(message: OutboxMessage, result: BatchPushResult, now: dt.datetime,
+                   policy: RetryPolicy, report: DeliveryReport) -> None:
+    if result.error is None:
+        message.status = OUTBOX_DELIVERED
+        message.delivered_at = now
+        message.attempts += 1
+        report.delivered += 1
+    elif isinstance(result.error, TradingRejected) and result.error.code != "unauthorized":
+        _park(message, result.error.detail, report)
+    else:
+        _record_failure(message, result.error, now, policy, report)
 
 
 def _record_failure(message: OutboxMessage, error: TradingError, now: dt.datetime,
@@ -281,12 +341,31 @@ def outbox_counts(session: Session) -> dict[str, int]:
 
 
 class BackgroundDeliverer(DaemonLoop):
-    """A daemon thread running ``deliver_pending`` every ``interval_seconds`` in its own app context."""
+    """A daemon thread running ``deliver_pending`` in its own app context.
+
+    It runs again at once while due messages remain, is woken by ``wake_deliverers`` (a commit
+    that queued a push), and otherwise waits ``interval_seconds`` (retries, other processes).
+    """
 
     def __init__(self, app: Flask, interval_seconds: float) -> None:
         super().__init__("trade-outbox")
         self.app = app
         self.interval = interval_seconds
+        self._wake = threading.Event()
+
+    def start(self) -> "BackgroundDeliverer":
+        with _wake_lock:
+            _wake_events.add(self._wake)
+        super().start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the thread to finish after the current run and wait for it."""
+        self._stop.set()
+        self._wake.set()
+        with _wake_lock:
+            _wake_events.discard(self._wake)
+        super().stop(timeout)
 
     def run_once(self) -> DeliveryReport | None:
         from app.extensions import db
@@ -294,8 +373,9 @@ class BackgroundDeliverer(DaemonLoop):
         with self.app.app_context():
             try:
                 with TradingClient.from_config(self.app.config) as client:
-                    report = deliver_pending(db.session, client,
-                                             policy=RetryPolicy.from_config(self.app.config))
+                    report = deliver_pending(
+                        db.session, client, policy=RetryPolicy.from_config(self.app.config),
+                        batch_size=int(self.app.config.get("OUTBOX_BATCH_SIZE", BATCH_SIZE)))
             except TradingNotConfigured:
                 log.warning("trading system not configured; outbox delivery skipped")
                 return None
@@ -308,11 +388,15 @@ class BackgroundDeliverer(DaemonLoop):
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # a wake during the run below makes the next wait return at once
+            report = None
             try:
-                self.run_once()
+                report = self.run_once()
             except Exception:  # noqa: BLE001 - keep the thread alive across database hiccups
                 log.exception("outbox delivery run failed")
-            self._stop.wait(self.interval)
+            if report is not None and report.due and report.delivered:
+                continue  # a backlog that is moving: keep draining, no wait
+            self._wake.wait(self.interval)
 
 
 def start_background_deliverer(app: Flask, interval_seconds: float) -> BackgroundDeliverer:

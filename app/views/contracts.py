@@ -95,6 +95,9 @@ class ContractSettingView(BaseView):
     def submit(self) -> Any:
         body = json_body()
         area = owned_area(body.get("area_id"))
+        if body.get("confirmed") is not True:
+            # Binding records the buyers as owners and tells the trading system: never by accident.
+            raise ValidationFailed(_l("Confirm the binding first."))
         agent = Agent.from_mapping(body.get("agent") if isinstance(body.get("agent"), dict) else {})
         with TradingClient.from_config(current_app.config) as client:
             result = bind_contracts(db.session, area, _rows(body), client, agent=agent,

@@ -7,6 +7,7 @@ from typing import Any, Callable, TypeVar
 
 from flask import Flask, Response, current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
@@ -29,13 +30,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+MAX_FLASHED_PROBLEMS = 30  # the flash travels in the session cookie
+
+
+def domain_error_html(error: DomainError, limit: int = MAX_FLASHED_PROBLEMS) -> Markup:
+    """The error's message and, below it, one list of its problems, each named by its label."""
+    items = Markup("").join(Markup('<li data-field="{}">{}</li>').format(p.field, str(p))
+                            for p in error.problems[:limit])
+    if len(error.problems) > limit:
+        items += Markup("<li>… (+{})</li>").format(len(error.problems) - limit)
+    html = Markup('<b class="jm-error-message">{}</b>').format(str(error.message))
+    return html + (Markup('<ul class="jm-problems">{}</ul>').format(items) if items else "")
+
+
 def flash_domain_error(error: DomainError) -> None:
-    """Flash the error and each of its problems, as the screens show them."""
-    flash(str(error.message), "danger")
-    for problem in error.problems[:50]:
-        flash(str(problem), "warning")
-    if len(error.problems) > 50:
-        flash(f"… (+{len(error.problems) - 50})", "warning")
+    """Flash the error with all its problems as one message: one submit, one list."""
+    flash(domain_error_html(error), "danger")
 
 
 def problem_response(error: DomainError) -> tuple[Response, int]:

@@ -26,7 +26,7 @@ from app.services.payments import (IssueResult, issue_building_notices, issue_cu
                                    issue_owner_notices, preview_buildings, reissue_notice,
                                    void_notice)
 from app.services.payments.houses import export_renew_sheet, house_rows, import_renew_amounts
-from app.services.payments.notices import PAYMENT_TYPE_LABELS, PAYMENT_TYPES
+from app.services.payments.notices import HELD_ASK, PAYMENT_TYPE_LABELS, PAYMENT_TYPES
 from app.views.errors import json_errors
 from app.views.menus import CATEGORY_PAYMENT
 
@@ -130,14 +130,17 @@ class PaymentsView(BaseView):
             "id": p.building_id, "name": p.name, "houses": p.unpaid_houses,
             "total": f"{p.total:.2f}", "without_contract": p.without_contract,
             "skipped": [{"code": s.house_code, "location": s.location, "reason": s.reason}
-                        for s in p.skipped]} for p in previews]})
+                        for s in p.skipped],
+            "holding": [n.to_dict() for n in p.holding]} for p in previews]})
 
     @expose("/batch/issue", methods=["POST"])
     @has_access_api
     @json_errors
     def batch_issue(self) -> Any:
         area, building_ids = area_and_ids("building_ids", "buildings")
-        result = issue_building_notices(db.session, area, building_ids, user_id=user_id())
+        held = str(json_body().get("held") or HELD_ASK)
+        result = issue_building_notices(db.session, area, building_ids, user_id=user_id(),
+                                        held=held)
         return jsonify(issue_answer(result))
 
     # ------------------------------------------------------------------ §1.4.2

@@ -23,7 +23,8 @@ from wtforms import SelectField
 from app.documents.excel import Column, ColumnType
 from app.extensions import db
 from app.models.base import ZERO
-from app.models.codes import KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE, KIND_STRUCTURE
+from app.models.codes import (KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE,
+                              KIND_SALES_STATUS, KIND_STRUCTURE)
 from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT
 from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOURCE_EXCEL, SOURCE_ORDER,
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
@@ -279,7 +280,7 @@ class HouseView(RegisterView):
 
     list_title = _l("House list")
     show_title = _l("House")
-    list_columns = ["code", "building", "unit", "floor", "room", "building_area", "use_code",
+    list_columns = ["code", "area", "building", "unit", "floor", "room", "building_area", "use_code",
                     "has_lift", "status", "amount_due", "paid_amount", "contract_no"]
     show_columns = ["code", "area", "building", "unit", "floor", "room", "address", "building_area",
                     "inner_area", "use_code", "has_lift", "sales_status", "price", "status",
@@ -317,6 +318,7 @@ class HouseView(RegisterView):
     }
     formatters_columns = {
         "use_code": code_formatter(KIND_HOUSE_USE), "has_lift": yes_no,
+        "sales_status": code_formatter(KIND_SALES_STATUS),
         "status": _label(HOUSE_STATUS_LABELS), "source": _label(SOURCE_LABELS),
         "deposit_state": _label(DEPOSIT_STATE_LABELS), "deposit_time_point": when,
         "opened_at": when, "contract_bound_at": when, "closed_at": when, **_MONEY,

@@ -12,6 +12,7 @@ from wtforms import BooleanField, PasswordField, StringField
 
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.services import pending_uploads
 from app.services.reference import REGISTRATION_ATTACHMENTS
 from app.services.org_users import PasswordHashing
 from app.services.registration import RegistrationInput, register_developer
@@ -20,6 +21,8 @@ from app.views.org_forms import (OrganisationForm, attach_problems, attachment_k
 
 REGISTER_ORDER = 10
 SESSION_KEY = "jm_registered"
+#: The visitor's pending-upload key: the documents of a refused try are kept for the next one.
+UPLOADS_KEY = "jm_registration_uploads"
 DEFAULT_RATE_LIMIT = "10 per hour"
 
 
@@ -43,11 +46,13 @@ class RegistrationView(BaseView):
                     methods=("POST",),
                     exempt_when=lambda: not current_app.config.get("RATELIMIT_ENABLED", True))]
 
-    def _render(self, form: RegistrationForm, file_errors: dict[str, list[str]], status: int = 200
-                ) -> Any:
+    def _render(self, form: RegistrationForm, file_errors: dict[str, list[str]], status: int = 200,
+                kept: dict[str, str] | None = None) -> Any:
         form.district_code.choices = district_choices()
+        kept = kept or {}
         attachments = [{"kind": kind, "label": attachment_kind_label(kind),
-                        "errors": file_errors.get(kind, [])} for kind in REGISTRATION_ATTACHMENTS]
+                        "errors": file_errors.get(kind, []), "kept": kept.get(kind)}
+                       for kind in REGISTRATION_ATTACHMENTS]
         body = self.render_template(
             "registration/form.html", form=form, attachments=attachments, language=ui_language(),
             max_mb=current_app.config["ATTACHMENT_MAX_MB"],
@@ -68,17 +73,27 @@ class RegistrationView(BaseView):
                 "district_code", "email", "username", "password", "password_confirm")},
             agreement_accepted=bool(form.agreement.data),
         )
+        folder = current_app.config["UPLOAD_FOLDER"]
+        key = session.get(UPLOADS_KEY) or ""
         files = {kind: read_upload(request.files.get(kind), max_mb) for kind in REGISTRATION_ATTACHMENTS}
+        # A document not picked again is the one kept from the refused try, if any.
+        files = {kind: upload or pending_uploads.load(folder, key, kind)
+                 for kind, upload in files.items()}
         try:
-            org = register_developer(db.session, data, files,
-                                     upload_folder=current_app.config["UPLOAD_FOLDER"], max_mb=max_mb,
+            org = register_developer(db.session, data, files, upload_folder=folder, max_mb=max_mb,
                                      hashing=PasswordHashing.from_config(current_app.config))
         except ValidationFailed as error:
             leftover = attach_problems(form, error, file_errors)
             flash_leftover(error, leftover)
-            # Passwords and files are never sent back to the browser.
+            # Passwords are never sent back to the browser; valid documents stay on the server.
             form.password.data = form.password_confirm.data = ""
-            return self._render(form, file_errors, 422)
+            pending_uploads.sweep(folder)
+            key = key or pending_uploads.new_key()
+            session[UPLOADS_KEY] = key
+            pending_uploads.keep(folder, key, {k: f for k, f in files.items() if not file_errors[k]},
+                                 max_mb=max_mb)
+            return self._render(form, file_errors, 422, pending_uploads.kept_names(folder, key))
+        pending_uploads.discard(folder, session.pop(UPLOADS_KEY, ""))
         session[SESSION_KEY] = {"org": org.name, "username": data.username.strip()}
         return redirect(url_for("RegistrationView.done"))
 

@@ -26,6 +26,7 @@ from app.domain.money import to_exact_money
 from app.domain.numbering import parse_notice_number
 from app.errors import Conflict, InvalidTransition, NotFound, Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
+from app.models.outbox import PRIORITY_URGENT
 from app.models.payment import CHANNELS, NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, Notice, NoticeLine
 from app.services.audit import record
 from app.services.ledger import book_deposit
@@ -201,7 +202,8 @@ def _book(session: Session, notice: Notice, serial: str, channel: str, day: dt.d
     notice.confirmed_by_id = user_id
     notice.confirmed_via = via
     session.flush()
-    enqueue_deposit_pushes(session, [line.house for line in lines], reason="payment")
+    enqueue_deposit_pushes(session, [line.house for line in lines], reason="payment",
+                           priority=PRIORITY_URGENT)
     record(session, "notice.paid", "Notice", notice.id, user_id=user_id, org_id=notice.org_id,
            detail={"number": notice.number, "bank_serial": serial, "channel": channel,
                    "paid_on": day.isoformat(), "amount": str(notice.total), "via": via,

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -42,6 +42,14 @@ PAYMENT_TYPE_LABELS = {
 MAX_NOTICE_AMOUNT = Decimal("99999999.99")
 MAX_HOUSES = 5000
 _CHUNK = 900
+
+# What to do with houses already on an unpaid notice when a building's batch notice is printed.
+HELD_ASK = "ask"          # nothing is voided: answer NoticesWouldBeVoided listing them
+HELD_KEEP = "keep"        # leave those houses off the new notice; their notices stay payable
+HELD_REPLACE = "replace"  # void those notices and put their houses on the new one
+HELD_CHOICES = (HELD_ASK, HELD_KEEP, HELD_REPLACE)
+
+PAYER_LABELS = {PAYER_DEVELOPER: _l("Developer"), PAYER_OWNER: _l("Owner")}
 
 
 def allocate_notice_numbers(session: Session, day: dt.date, count: int) -> list[str]:
@@ -99,6 +107,40 @@ class IssueResult:
         return [n.id for n in self.notices]
 
 
+@dataclass(frozen=True)
+class HoldingNotice:
+    """An unpaid notice that already holds houses of a selection."""
+
+    id: int
+    number: str
+    payer_type: str
+    payer_name: str
+    total: Decimal
+    locations: list[str]   # the selection's houses on it
+    house_ids: list[int]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"number": self.number, "payer_type": self.payer_type,
+                "payer": str(PAYER_LABELS.get(self.payer_type, self.payer_type)),
+                "payer_name": self.payer_name, "total": f"{self.total:.2f}",
+                "locations": self.locations}
+
+
+class NoticesWouldBeVoided(Conflict):
+    """Printing would void notices already handed out; the user must choose first."""
+
+    default_message = _l("Some houses are already on unpaid payment notices. Choose whether to "
+                         "print for the remaining houses only or to void those notices.")
+
+    def __init__(self, notices: list[HoldingNotice]) -> None:
+        super().__init__()
+        self.notices = notices
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "decision": "held_notices",
+                "notices": [n.to_dict() for n in self.notices]}
+
+
 @dataclass
 class BuildingPreview:
     """One building before its batch notice is printed (§1.4.1 warning dialog)."""
@@ -109,6 +151,7 @@ class BuildingPreview:
     total: Decimal
     without_contract: list[dict[str, str]]
     skipped: list[Skipped]
+    holding: list[HoldingNotice] = field(default_factory=list)
 
 
 def house_location(house: House) -> str:
@@ -153,6 +196,25 @@ def _check_buildings(session: Session, area: PropertyArea,
     return [found[i] for i in ids]
 
 
+def holding_notices(session: Session, houses: Sequence[House]) -> list[HoldingNotice]:
+    """The unpaid notices holding any of ``houses``, each with the locations of those houses."""
+    by_id = {h.id: h for h in houses}
+    found: dict[int, Notice] = {}
+    at: dict[int, list[House]] = defaultdict(list)
+    ids = sorted(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(Notice, NoticeLine.house_id).join(NoticeLine, NoticeLine.notice_id == Notice.id)
+            .where(NoticeLine.house_id.in_(ids[start:start + _CHUNK]),
+                   Notice.status == NOTICE_UNPAID).order_by(Notice.id, NoticeLine.id))
+        for notice, house_id in rows:
+            found[notice.id] = notice
+            at[notice.id].append(by_id[house_id])
+    return [HoldingNotice(n.id, n.number, n.payer_type, n.payer_name, n.total,
+                          [house_location(h) for h in at[n.id]], [h.id for h in at[n.id]])
+            for n in found.values()]
+
+
 def _unavailable_reason(house: House) -> Optional[str]:
     """Why a house cannot be on a notice at all, or None."""
     if house.status != HOUSE_OPEN:
@@ -175,7 +237,7 @@ def preview_buildings(session: Session, area: PropertyArea,
         houses = list(session.scalars(select(House).where(House.building_id == building.id)
                                       .order_by(House.unit, House.floor, House.room)))
         money = balances(session, [h.id for h in houses])
-        total, count, without, skipped = ZERO, 0, [], []
+        total, count, without, skipped, printable = ZERO, 0, [], [], []
         for house in houses:
             due = outstanding(house.amount_due, money[house.id].paid)
             if due <= ZERO:
@@ -187,10 +249,11 @@ def preview_buildings(session: Session, area: PropertyArea,
                 continue
             count += 1
             total += due
+            printable.append(house)
             if not house.contract_no:
                 without.append({"code": house.code, "location": house_location(house)})
         previews.append(BuildingPreview(building.id, building.name, count, quantize_money(total),
-                                        without, skipped))
+                                        without, skipped, holding_notices(session, printable)))
     return previews
 
 
@@ -208,9 +271,11 @@ class _Draft:
     lines: list[tuple[House, Decimal]]
 
 
-def _void_unpaid_holding(session: Session, house_ids: Sequence[int], *, reason: str,
-                         user_id: Optional[int]) -> list[Notice]:
-    """Void every unpaid notice that holds one of the houses; returns them (locked first)."""
+def _void_unpaid_holding(session: Session, house_ids: Sequence[int], *,
+                         reason: str) -> list[Notice]:
+    """Void every unpaid notice that holds one of the houses; returns them (locked first).
+
+    The caller records the audit once it knows what replaced them."""
     voided: dict[int, Notice] = {}
     ids = sorted(set(house_ids))
     for start in range(0, len(ids), _CHUNK):
@@ -222,9 +287,6 @@ def _void_unpaid_holding(session: Session, house_ids: Sequence[int], *, reason: 
             if notice.status == NOTICE_UNPAID and notice.id not in voided:
                 _mark_void(notice, reason)
                 voided[notice.id] = notice
-    for notice in voided.values():
-        record(session, "notice.void", "Notice", notice.id, user_id=user_id, org_id=notice.org_id,
-               detail={"number": notice.number, "reason": reason})
     return list(voided.values())
 
 
@@ -259,25 +321,35 @@ def _create(session: Session, area: PropertyArea, payment_type: str, drafts: lis
 
 
 def _issue(session: Session, area: PropertyArea, payment_type: str, drafts: list[_Draft],
-           skipped: list[Skipped], *, user_id: Optional[int],
+           skipped: list[Skipped], *, user_id: Optional[int], business: Any,
            money: Optional[Mapping[int, Balance]] = None) -> IssueResult:
-    """Void what the new notices replace and create them; a lost race becomes Conflict."""
+    """Void what the new notices replace and create them; a lost race becomes Conflict.
+
+    A voided notice's reason names the notice that replaced it and the business (``business``,
+    a label) that printed it: that is what the teller reads when the old one is presented.
+    """
     if not drafts:
         problems = [Problem(s.house_code, s.reason) for s in skipped]
         raise ValidationFailed(_l("No house on the selection has anything to pay."), problems)
     house_ids = [house.id for draft in drafts for house, _amount in draft.lines]
     before = balances(session, house_ids) if money is None else money
     try:
-        voided = _void_unpaid_holding(session, house_ids, user_id=user_id,
-                                      reason=str(_l("Printed again")))
+        voided = _void_unpaid_holding(session, house_ids, reason=str(_l("Printed again")))
         # A confirmation that committed while we waited for its notice changed what is due.
         if balances(session, house_ids) != {i: before[i] for i in house_ids}:
             raise StaleDataError("a payment was confirmed meanwhile")
         notices = _create(session, area, payment_type, drafts, user_id=user_id)
         replacement = {line.house_id: n.id for n in notices for line in n.lines}
+        numbers = {n.id: n.number for n in notices}
         for old in voided:
             old.replaced_by_id = next((replacement[line.house_id] for line in old.lines
                                        if line.house_id in replacement), None)
+            new = sorted({numbers[replacement[line.house_id]] for line in old.lines
+                          if line.house_id in replacement})
+            old.void_reason = str(_l("Replaced by notice %(numbers)s (%(business)s)",
+                                     numbers=", ".join(new), business=business))[:200]
+            record(session, "notice.void", "Notice", old.id, user_id=user_id, org_id=old.org_id,
+                   detail={"number": old.number, "reason": old.void_reason})
         session.flush()  # a lost race surfaces here, before the unit of work commits
     except (StaleDataError, IntegrityError) as exc:
         raise Conflict() from exc
@@ -292,28 +364,51 @@ def _developer_draft(area: PropertyArea, building: Optional[Building],
 
 @transaction
 def issue_building_notices(session: Session, area: PropertyArea, building_ids: Iterable[int], *,
-                           user_id: Optional[int]) -> IssueResult:
+                           user_id: Optional[int], held: str = HELD_ASK) -> IssueResult:
     """开发建设单位批量交款 (§1.4.1): one notice per building for its unpaid houses, payer the
-    developer. Houses held by an order are left off and reported."""
+    developer. Houses held by an order are left off and reported.
+
+    Houses already on an unpaid notice (an owner's notice handed to a buyer, an earlier batch)
+    follow ``held``: by default nothing is voided and ``NoticesWouldBeVoided`` lists those
+    notices; ``HELD_KEEP`` leaves their houses off, ``HELD_REPLACE`` voids and reprints them.
+    """
+    if held not in HELD_CHOICES:
+        raise ValidationFailed(problems=[Problem("held", _l("Choose what to do with the houses "
+                                                            "already on a payment notice."))])
     buildings = _check_buildings(session, area, building_ids)
     houses = _lock_houses(session, _building_house_ids(session, [b.id for b in buildings]))
     money = balances(session, houses.keys())
-    drafts, skipped = [], []
+    printable: list[House] = []
+    skipped: list[Skipped] = []
+    for house in sorted(houses.values(), key=lambda h: (h.unit, h.floor, h.room)):
+        due = outstanding(house.amount_due, money[house.id].paid)
+        if due <= ZERO or house.status != HOUSE_OPEN:
+            continue
+        reason = _unavailable_reason(house)
+        if reason:
+            skipped.append(_skip(house, reason))
+        else:
+            printable.append(house)
+    holding = holding_notices(session, printable) if held != HELD_REPLACE else []
+    if holding and held == HELD_ASK:
+        session.rollback()
+        raise NoticesWouldBeVoided(holding)
+    kept = {house_id: n for n in holding for house_id in n.house_ids}
+    drafts = []
     for building in buildings:
         lines = []
-        for house in sorted((h for h in houses.values() if h.building_id == building.id),
-                            key=lambda h: (h.unit, h.floor, h.room)):
-            due = outstanding(house.amount_due, money[house.id].paid)
-            if due <= ZERO or house.status != HOUSE_OPEN:
+        for house in (h for h in printable if h.building_id == building.id):
+            notice = kept.get(house.id)
+            if notice is not None:
+                skipped.append(_skip(house, str(_l("Already on notice %(number)s (%(payer)s)",
+                                                   number=notice.number,
+                                                   payer=notice.payer_name))))
                 continue
-            reason = _unavailable_reason(house)
-            if reason:
-                skipped.append(_skip(house, reason))
-                continue
-            lines.append((house, due))
+            lines.append((house, outstanding(house.amount_due, money[house.id].paid)))
         if lines:
             drafts.append(_developer_draft(area, building, lines))
-    return _issue(session, area, PAY_FIRST, drafts, skipped, user_id=user_id, money=money)
+    return _issue(session, area, PAY_FIRST, drafts, skipped, user_id=user_id, money=money,
+                  business=_l("Developer batch payment"))
 
 
 def _picked_houses(session: Session, area: PropertyArea, house_ids: Iterable[int]
@@ -358,7 +453,8 @@ def issue_owner_notices(session: Session, area: PropertyArea, house_ids: Iterabl
                                  payers[0]["id_no"], payers, [(house, due)]))
     if problems:
         raise ValidationFailed(_l("%(n)d houses cannot get a notice.", n=len(problems)), problems)
-    return _issue(session, area, PAY_FIRST, drafts, [], user_id=user_id, money=money)
+    return _issue(session, area, PAY_FIRST, drafts, [], user_id=user_id, money=money,
+                  business=_l("Owner payment notice"))
 
 
 def _custom_amount(payment_type: str, given: Optional[Decimal], due: Decimal
@@ -405,7 +501,8 @@ def issue_custom_notices(session: Session, area: PropertyArea, payment_type: str
     if problems:
         raise ValidationFailed(_l("%(n)d houses cannot get a notice.", n=len(problems)), problems)
     drafts = [_developer_draft(area, lines[0][0].building, lines) for lines in by_building.values()]
-    return _issue(session, area, payment_type, drafts, [], user_id=user_id, money=money)
+    return _issue(session, area, payment_type, drafts, [], user_id=user_id, money=money,
+                  business=_l("Custom payment"))
 
 
 @transaction
@@ -442,7 +539,7 @@ def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) 
             payer_id_no, payers = owners[0]["id_no"], owners
         drafts.append(_Draft(notice.building, notice.payer_type, payer_name, payer_id_no, payers, lines))
     return _issue(session, area, notice.payment_type, drafts, skipped, user_id=user_id,
-                  money=money)
+                  money=money, business=_l("Printed again"))
 
 
 @transaction

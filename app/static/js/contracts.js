@@ -84,7 +84,7 @@
           if (!missing.length) { render(); return; }
           JMForm.postJSON($root.data('rows-url'), {area_id: areaId(), house_ids: missing})
             .done(function (answer) { merge(answer.rows); })
-            .fail(function (xhr) { JMForm.showError('#jm-message', xhr); });
+            .fail(function (xhr) { JMForm.showError('#jm-message', xhr, '#jm-contracts'); });
         }});
     });
 
@@ -144,7 +144,7 @@
         clearResults();
         merge(answer.rows);
         $('#jm-message').empty();
-      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr); });
+      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr, '#jm-contracts'); });
     });
 
     $('#jm-match').on('click', function () {
@@ -162,7 +162,7 @@
         render();
         JMForm.showMessage('#jm-message', matched === rows.length ? 'success' : 'warning',
           esc(text('match_summary', {matched: matched, failed: rows.length - matched})));
-      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr); })
+      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr, '#jm-contracts'); })
         .always(function () { $button.prop('disabled', false); });
     });
 
@@ -172,8 +172,22 @@
         JMForm.showMessage('#jm-message', 'warning', esc(text('match_first')));
         return;
       }
-      var $button = $(this).prop('disabled', true);
-      var body = {area_id: areaId(), rows: payloadRows(), agent: {name: $('#jm-agent-name').val(),
+      var matched = $.grep(rows, function (r) { return r.matched === true && !r.bound; });
+      var unmatched = $.grep(rows, function (r) { return r.matched === false; });
+      $('#jm-bind-list').html('<p>' + esc(text('bind_confirm', {bound: matched.length, failed: unmatched.length})) +
+        '</p><table class="table table-condensed table-bordered"><thead><tr><th>' + esc(text('location')) + '</th><th>' +
+        esc(text('owner_name')) + '</th><th>' + esc(text('contract_no')) + '</th></tr></thead><tbody>' +
+        $.map(matched, function (r) {
+          return '<tr><td>' + esc(r.location) + '</td><td>' + esc(r.owner_name) + '</td><td>' + esc(r.contract_no) + '</td></tr>';
+        }).join('') + '</tbody></table>');
+      $('#jm-bind-ok').prop('disabled', !matched.length);
+      $('#jm-bind-confirm').modal('show');
+    });
+
+    $('#jm-bind-ok').on('click', function () {
+      $('#jm-bind-confirm').modal('hide');
+      var $button = $('#jm-submit').prop('disabled', true);
+      var body = {area_id: areaId(), rows: payloadRows(), confirmed: true, agent: {name: $('#jm-agent-name').val(),
         phone: $('#jm-agent-phone').val(), id_type: $('#jm-agent-id-type').val(), id_no: $('#jm-agent-id-no').val()}};
       JMForm.postJSON($root.data('submit-url'), body).done(function (answer) {
         var byHouse = {};
@@ -187,7 +201,7 @@
         HousePicker.reset();
         JMForm.showMessage('#jm-message', 'success',
           esc(text('bind_summary', {bound: answer.bound.length, failed: answer.not_matched.length})));
-      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr); })
+      }).fail(function (xhr) { JMForm.showError('#jm-message', xhr, '#jm-contracts'); })
         .always(function () { $button.prop('disabled', false); });
     });
 

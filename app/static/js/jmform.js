@@ -4,6 +4,7 @@
  *   JMForm.postJSON(url, body) -> jQuery promise of the JSON answer (CSRF header included)
  *   JMForm.postForm(url, formData) -> the same for a multipart form (files)
  *   JMForm.download(url, body) saves the answer (.xlsx, .pdf) under the server's file name
+ *   JMForm.filename(contentDisposition): RFC 5987 filename* first (Chinese names), then filename
  *   JMForm.showError(target, error) shows a domain error's message and problems in target,
  *     each problem named by the field's label (from #jm-field-labels when the page has one)
  *   JMForm.esc(text), JMForm.money("671765.40") -> "671,765.40", JMForm.t(key, params)
@@ -44,14 +45,19 @@
     return parts.join('.');
   }
 
-  /** The file name of a download: RFC 5987 filename* first (keeps Chinese names), then filename. */
-  function fileName(disposition) {
-    var extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(disposition || '');
+  /**
+   * The file name of a Content-Disposition header: the RFC 5987 ``filename*`` (UTF-8, the real
+   * Chinese name) when present, else the plain ``filename`` (an ASCII fallback); null if none.
+   */
+  function fileName(header) {
+    if (!header) { return null; }
+    var extended = header.match(/filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i);
     if (extended) {
-      try { return decodeURIComponent(extended[2].trim().replace(/^"|"$/g, '')); } catch (e) { /* plain name below */ }
+      try { return decodeURIComponent(extended[2].trim().replace(/^"|"$/g, '')); } catch (ignore) { /* fall back */ }
     }
-    var plain = /filename\s*=\s*"?([^";]+)"?/i.exec(disposition || '');
-    return plain ? plain[1] : 'download';
+    var plain = header.match(/filename\s*=\s*("((?:[^"\\]|\\.)*)"|[^;]+)/i);
+    if (!plain) { return null; }
+    return plain[2] !== undefined ? plain[2].replace(/\\(.)/g, '$1') : plain[1].trim();
   }
 
   function label(field) {
@@ -88,30 +94,59 @@
         return response.blob().then(function (blob) {
           var link = document.createElement('a');
           link.href = URL.createObjectURL(blob);
-          link.download = name;
+          link.download = name || 'download';
           document.body.appendChild(link);
           link.click();
           setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
         });
       });
     },
-    /** Show a domain error (JSON {message, problems}) or a failed request in ``target``. */
-    showError: function (target, error) {
+    /**
+     * Show a domain error (JSON {message, problems}) or a failed request in ``target``: the
+     * message, then one list of the problems, each named by its label (never the internal field
+     * name), and mark the inputs they are about (``name`` or ``data-field`` equal to the field;
+     * with a row, the element inside ``[data-i=row-1]`` or ``[data-row=row]``) with ``has-error``.
+     */
+    showError: function (target, error, scope) {
       var data = error && error.responseJSON ? error.responseJSON : error;
       var message = (data && data.message) ||
         t('request_failed', {status: error && error.status ? error.status : ''});
-      var items = $.map((data && data.problems) || [], function (p) {
+      var problems = (data && data.problems) || [];
+      var items = $.map(problems, function (p) {
         var where = p.row ? t('row', {row: p.row}) + ' ' : '';
-        return '<li>' + esc(where) + (p.field ? '<b>' + esc(label(p.field)) + '</b>：' : '') +
-          esc(p.reason) + '</li>';
+        var name = p.label || (p.field ? label(p.field) : '');
+        return '<li>' + esc(where) + (name ? '<b>' + esc(name) + '</b>：' : '') + esc(p.reason) + '</li>';
       }).join('');
       $(target).html('<div class="alert alert-danger jm-error"><b>' + esc(message) + '</b>' +
-        (items ? '<ul>' + items.slice(0) + '</ul>' : '') + '</div>').removeClass('hidden');
+        (items ? '<ul>' + items + '</ul>' : '') + '</div>').removeClass('hidden');
+      JMForm.markFields(problems, scope);
+    },
+    /** Mark the inputs of ``problems`` (see showError); clears the marks of an earlier call. */
+    markFields: function (problems, scope) {
+      var $scope = $(scope || document);
+      $scope.find('.jm-invalid').removeClass('jm-invalid');
+      $scope.find('.has-error.jm-marked').removeClass('has-error jm-marked');
+      $.each(problems || [], function (_i, p) {
+        if (!p.field) { return; }
+        var field = String(p.field).replace(/["\\]/g, '');
+        var $found = $scope.find('[name="' + field + '"], [data-field="' + field + '"]').not('.help-block');
+        if (p.row) {
+          $found = $found.filter(function () {
+            var $row = $(this).closest('[data-i], [data-row]');
+            return $(this).is('[data-i="' + (p.row - 1) + '"]') ||
+              String($row.attr('data-i')) === String(p.row - 1) || String($row.attr('data-row')) === String(p.row);
+          });
+        }
+        $found.addClass('jm-invalid');
+        $found.closest('.form-group').addClass('has-error jm-marked');
+      });
+      var $first = $scope.find('.jm-invalid').first();
+      if ($first.length && $first.is('input, select, textarea')) { $first.trigger('focus'); }
     },
     showMessage: function (target, kind, html) {
       $(target).html('<div class="alert alert-' + kind + '">' + html + '</div>').removeClass('hidden');
     },
-    fileName: fileName,
+    filename: fileName,
     label: label,
     esc: esc,
     money: money,

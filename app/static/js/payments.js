@@ -54,9 +54,9 @@
       html += '<p class="text-warning">' + esc(text('voided', {numbers: answer.voided.join(', ')})) + '</p>';
     }
     if (answer.skipped.length) {
-      html += '<p class="text-warning">' + esc(text('skipped', {codes: $.map(answer.skipped, function (s) {
-        return s.code;
-      }).join(', ')})) + '</p>';
+      html += '<p class="text-warning">' + esc(text('left_off')) + '</p><ul class="text-warning jm-skipped">' +
+        $.map(answer.skipped, function (s) { return '<li>' + esc(s.location) + ': ' + esc(s.reason) + '</li>'; }).join('') +
+        '</ul>';
     }
     JMForm.showMessage('#jm-result', 'success', html);
     HousePicker.reset();
@@ -98,30 +98,67 @@
       render();
     });
 
+    var held = 'ask';
+
+    function buildingIds() { return $.map(buildings, function (b) { return b.id; }); }
+
     function issue() {
       busy($('#jm-print'), true);
-      JMForm.postJSON($root.data('issue-url'), {area_id: areaId(), building_ids: $.map(buildings, function (b) { return b.id; })})
+      JMForm.postJSON($root.data('issue-url'), {area_id: areaId(), building_ids: buildingIds(), held: held})
         .done(function (answer) { $('#jm-message').empty(); showIssued(answer); })
-        .fail(function (xhr) { JMForm.showError('#jm-message', xhr); })
+        .fail(function (xhr) {
+          var error = xhr.responseJSON || {};
+          if (error.decision === 'held_notices') { $('#jm-message').empty(); askHeld(error.notices, issue); return; }
+          JMForm.showError('#jm-message', xhr);
+        })
         .always(function () { $('#jm-print').prop('disabled', false); });
+    }
+
+    /** Houses already on unpaid notices: list those notices, then print only after a choice. */
+    function askHeld(notices, then) {
+      $('#jm-held-list').html('<table class="table table-condensed table-bordered"><thead><tr><th>' +
+        esc(text('notice_number')) + '</th><th>' + esc(text('payer')) + '</th><th class="text-right">' +
+        esc(text('amount')) + '</th><th>' + esc(text('houses_on_it')) + '</th></tr></thead><tbody>' +
+        $.map(notices, function (n) {
+          return '<tr><td><code>' + esc(n.number) + '</code></td><td>' + esc(n.payer) + ': ' + esc(n.payer_name) +
+            '</td><td class="text-right">¥' + esc(money(n.total)) + '</td><td>' +
+            $.map(n.locations, function (l) { return '<span class="label label-default">' + esc(l) + '</span>'; }).join(' ') +
+            '</td></tr>';
+        }).join('') + '</tbody></table>');
+      $('#jm-held').data('then', then).modal('show');
+    }
+
+    $('#jm-held').on('click', '[data-held]', function () {
+      held = $(this).data('held');
+      var then = $('#jm-held').data('then');
+      $('#jm-held').modal('hide');
+      if (then) { then(); }
+    });
+
+    function warnOrIssue(answer) {
+      var warn = $.grep(answer.buildings, function (b) { return b.without_contract.length > 0; });
+      if (!warn.length) { issue(); return; }
+      $('#jm-warn-list').html($.map(warn, function (b) {
+        return '<h5>' + esc(text('building_line', {name: b.name, houses: b.houses, total: money(b.total)})) + ' · ' +
+          esc(text('without_contract', {count: b.without_contract.length})) + '</h5><p class="jm-codes">' +
+          $.map(b.without_contract, function (h) { return '<span class="label label-default">' + esc(h.location) + '</span>'; }).join(' ') + '</p>';
+      }).join(''));
+      $('#jm-warn').modal('show');
     }
 
     $('#jm-print').on('click', function () {
       if (!requireArea()) { return; }
       if (!buildings.length) { JMForm.showMessage('#jm-message', 'warning', esc(text('choose_buildings'))); return; }
       busy($('#jm-print'), true);
-      JMForm.postJSON($root.data('preview-url'), {area_id: areaId(), building_ids: $.map(buildings, function (b) { return b.id; })})
+      held = 'ask';
+      JMForm.postJSON($root.data('preview-url'), {area_id: areaId(), building_ids: buildingIds()})
         .done(function (answer) {
           $('#jm-message').empty();
           $('#jm-print').prop('disabled', false);
-          var warn = $.grep(answer.buildings, function (b) { return b.without_contract.length > 0; });
-          if (!warn.length) { issue(); return; }
-          $('#jm-warn-list').html($.map(warn, function (b) {
-            return '<h5>' + esc(text('building_line', {name: b.name, houses: b.houses, total: money(b.total)})) + ' · ' +
-              esc(text('without_contract', {count: b.without_contract.length})) + '</h5><p class="jm-codes">' +
-              $.map(b.without_contract, function (h) { return '<span class="label label-default">' + esc(h.location) + '</span>'; }).join(' ') + '</p>';
-          }).join(''));
-          $('#jm-warn').modal('show');
+          var notices = [];
+          $.each(answer.buildings, function (_i, b) { notices = notices.concat(b.holding); });
+          if (notices.length) { askHeld(notices, function () { warnOrIssue(answer); }); return; }
+          warnOrIssue(answer);
         })
         .fail(function (xhr) { $('#jm-print').prop('disabled', false); JMForm.showError('#jm-message', xhr); });
     });
@@ -166,16 +203,16 @@
       }).join('');
     }
 
-    function input(name, value, placeholder) {
-      return '<td><input class="form-control input-sm ' + name + '" value="' + esc(value) + '" placeholder="' +
-        esc(placeholder) + '"></td>';
+    function input(name, field, value, placeholder) {
+      return '<td><input class="form-control input-sm ' + name + '" data-field="' + field + '" value="' + esc(value) +
+        '" placeholder="' + esc(placeholder) + '"></td>';
     }
 
     function ownerRow(owner) {
       owner = owner || {name: '', id_type: '01', id_no: '', phone: ''};
-      return '<tr class="jm-owner">' + input('jm-o-name', owner.name, text('name')) +
-        '<td><select class="form-control input-sm jm-o-type">' + idTypeOptions(owner.id_type) + '</select></td>' +
-        input('jm-o-idno', owner.id_no, text('id_no')) + input('jm-o-phone', owner.phone, text('phone')) +
+      return '<tr class="jm-owner">' + input('jm-o-name', 'name', owner.name, text('name')) +
+        '<td><select class="form-control input-sm jm-o-type" data-field="id_type">' + idTypeOptions(owner.id_type) + '</select></td>' +
+        input('jm-o-idno', 'id_no', owner.id_no, text('id_no')) + input('jm-o-phone', 'phone', owner.phone, text('phone')) +
         '<td><a href="#" class="jm-o-delete text-danger" title="' + esc(text('delete')) + '">' +
         '<i class="fa fa-trash"></i></a></td></tr>';
     }
@@ -243,7 +280,11 @@
           $.map(answer.owners, function (o) { return o.name; }).join('、'));
         $cell.find('.jm-o-message').html('<span class="text-success">' + esc(text('saved')) + '</span>');
         render();
-      }).fail(function (xhr) { JMForm.showError($cell.find('.jm-o-message'), xhr); });
+      }).fail(function (xhr) {
+        // Problems come back per owner row (1-based): number the rows so their inputs get marked.
+        $cell.find('tr.jm-owner').each(function (i) { $(this).attr('data-row', i + 1); });
+        JMForm.showError($cell.find('.jm-o-message'), xhr, $cell);
+      });
     });
     $('#jm-print').on('click', function () {
       var $button = $(this).prop('disabled', true);
