@@ -128,9 +128,6 @@ RAW_FIELD = re.compile(r"(?<![\w/.#=?&:@-])[a-z]+(?:[_.][a-z0-9]+)+(?![\w/(@-])"
 CODE_EDITOR = "/fund/codes/"
 #: Deposit standard names are the office's own text (the seeded examples are Chinese).
 FREE_TEXT_SCREENS = ("/fund/standards/",)
-#: Screens of the business-order engine, being rewritten: its ID-type list still comes from
-#: ``code_map`` (Chinese names) in app/views/orders_form.py; it switches to ``code_choices``.
-ORDER_ENGINE_SCREENS = ("/order-form/",)
 #: Lowercase dotted words the pages show on purpose: e-mail domains, file names.
 RAW_FIELD_ALLOWED = re.compile(r"^[\w.-]+\.(com|cn|org|net|xlsx|pdf|png|jpg)$")
 CODE_CELLS_JS = """names => Array.from(document.querySelectorAll(
@@ -143,7 +140,7 @@ def english_problems(page: Any, url: str, status: int, codes: list[str],
                      data_words: set[str]) -> list[str]:
     """Chinese code values and internal field names on the page; ``data_words`` are user names."""
     problems = [] if status < 400 else [f"{url}: HTTP {status}"]
-    if url.startswith((CODE_EDITOR, *ORDER_ENGINE_SCREENS)):
+    if url.startswith(CODE_EDITOR):
         return problems
     main = page.inner_text("body > div.container")
     if not url.startswith(FREE_TEXT_SCREENS):

@@ -15,7 +15,7 @@ from app.models.order import BusinessOrder
 from app.security.tenant import current_user
 from app.services.orders import documents, queries, staging, workflow
 from app.services.orders.types import display_handler, handlers
-from app.services.reference import code_map
+from app.views.base import code_labels
 
 LINES_PER_PAGE = 50
 PRINTABLES = ("application", "accounts", "refund")
@@ -79,8 +79,8 @@ def order_context(order: BusinessOrder, *, lines_endpoint: str) -> dict[str, Any
     table = handler.lines_table(order, page.items, target=target)
     user = current_user()
     history = queries.history(db.session, order)
-    id_types = code_map(db.session, KIND_ID_TYPE)
-    kinds = code_map(db.session, KIND_ATTACHMENT)
+    id_types = code_labels(KIND_ID_TYPE)
+    kinds = code_labels(KIND_ATTACHMENT)
     point = handler.deposit_point(order)
     return {
         "order": order, "handler": handler, "type_label": type_label(order.type),

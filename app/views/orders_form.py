@@ -27,7 +27,7 @@ from app.security.tenant import current_user, get_owned_or_404
 from app.services.orders import drafts, intake, jobs, workflow
 from app.services.orders.drafts import DraftInput
 from app.services.orders.types import OrderHandler, handler_by_slug, handler_for, handlers
-from app.services.reference import code_map
+from app.views.base import code_choices
 from app.views.errors import flash_domain_error, problem_response
 from app.views.menus import CATEGORY_PROPERTY
 from app.views.orders_common import order_context, type_label
@@ -96,8 +96,7 @@ class OrderFormView(BaseView):
             "orders/form.html", slug=handler.slug, title=type_label(handler.type),
             form_order=order, values=_values(handler, order), errors=_errors(error),
             field_labels={k: str(v) for k, v in handler.field_labels.items()},
-            id_types=list(code_map(db.session, KIND_ID_TYPE).items()),
-            attachment_kinds=list(code_map(db.session, KIND_ATTACHMENT).items()),
+            id_types=code_choices(KIND_ID_TYPE), attachment_kinds=code_choices(KIND_ATTACHMENT),
             **handler.form_context(db.session, user, order), **context)
         return body, status
 

@@ -390,8 +390,7 @@ def issue_building_notices(session: Session, area: PropertyArea, building_ids: I
         else:
             printable.append(house)
     holding = holding_notices(session, printable) if held != HELD_REPLACE else []
-    if holding and held == HELD_ASK:
-        session.rollback()
+    if holding and held == HELD_ASK:  # the unit of work rolls the row locks back
         raise NoticesWouldBeVoided(holding)
     kept = {house_id: n for n in holding for house_id in n.house_ids}
     drafts = []

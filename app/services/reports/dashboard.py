@@ -134,7 +134,7 @@ def _payments_chart(session: Session, scope: Scope, today: dt.date) -> Chart:
                               "channel": channel})
     return Chart("payments", _l("Payments per day and channel (yuan)"), "stacked",
                  [d.strftime("%m-%d") for d in days], series,
-                 [str(_l("Payment date")), str(_l("Channel")), str(_l("Payments")), str(_l("Amount"))],
+                 [str(_l("Payment date")), str(_l("Channel")), str(_l("Number of payments")), str(_l("Amount"))],
                  rows, links, "journal",
                  [{"date_from": d.isoformat(), "date_to": d.isoformat()} for d in days])
 
