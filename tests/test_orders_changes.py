@@ -314,3 +314,8 @@ def test_the_deposit_time_point_of_approval_day_is_recorded(session, demo):
     today = workflow.today_local().isoformat()
     assert order.payload["deposit_time_point"] == today
     assert today in session.get(PropertyArea, order.area_id).deposit_time_points
+
+
+def test_a_new_order_form_prefills_the_agent_with_the_user(dev_a_client):
+    page = dev_a_client.get("/order-form/building-change").get_data(as_text=True)
+    assert 'value="11010519491231002X"' in page and 'value="13800138001"' in page

@@ -29,6 +29,10 @@ ORG_DETAILS = {
               "phone": "13800138002", "address": "江门市新会区会城锦江路18号"},
 }
 
+#: The developer users' own ID numbers: the order forms prefill the agent (经办人) with them.
+DEMO_ID_NUMBERS = {"dev_a": "11010519491231002X", "dev_a_staff": "440703199003150021",
+                   "dev_b": "440705198806200035"}
+
 # username, last name, first name, roles, organisation key
 DEMO_USERS = [
     ("admin", "平台", "管理员", [ROLE_ADMIN], None),
@@ -105,6 +109,7 @@ def load_demo(session: Session, sm: Any, password: str) -> list[str]:
             if org_key:
                 user.org_id = orgs[org_key].id
                 user.phone = ORG_DETAILS[org_key]["phone"]
+                user.id_type, user.id_no = "01", DEMO_ID_NUMBERS[username]
         report.append(f"user {username} ({', '.join(role_names)})")
 
     book = StandardBook.load(session)
