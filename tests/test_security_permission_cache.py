@@ -46,3 +46,28 @@ def test_a_permission_taken_away_is_refused_at_the_next_request(app, client_for,
     pv = sm.find_permission_view_menu("can_read", "BusinessOrder")
     sm.del_permission_role(role, pv)
     assert client.get("/orders/").status_code in (302, 403)
+
+
+def test_a_list_page_loads_the_rows_parents_once_not_per_row(app, client_for, session, demo):
+    """The notice list shows each notice's area and building: one query each for the page."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.property import Building
+    from app.services.payments.notices import HELD_KEEP, issue_building_notices
+
+    client = client_for("dev_a")
+
+    def count() -> int:
+        with statements(db.engine) as seen:
+            assert client.get("/notices/list/").status_code == 200
+        return len(seen)
+
+    issue_building_notices(session, demo.area_a, [demo.building_a.id], user_id=None,
+                           held=HELD_KEEP)
+    few = count()
+    others = session.scalars(select(Building.id).where(Building.area_id == demo.area_a.id,
+                                                       Building.id != demo.building_a.id)).all()
+    assert len(others) >= 2
+    issue_building_notices(session, demo.area_a, others, user_id=None, held=HELD_KEEP)
+    assert count() == few
