@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
@@ -32,8 +31,10 @@ from app.security.tenant import Scope
 from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, staging
+from app.services.orders.dues import Impact
+from app.services.orders.types.area_choice import AreaChoiceHandler
 from app.services.orders.types.base import (BUILDING_PICK, ExtraTable, FormContent, LineRow,
-                                            LinesTable, OrderHandler, register_handler)
+                                            LinesTable, register_handler)
 from app.services.outbox import enqueue_deposit_pushes
 from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
@@ -94,23 +95,7 @@ def field_problem(session: Session, org_id: int, key: str, value: str) -> Option
         if len(value) > 200 else None
 
 
-@dataclass(frozen=True)
-class Impact:
-    """A house whose amount due the order changes."""
-
-    house: House
-    building: str
-    old_due: Decimal
-    new_due: Decimal
-    standard: Any
-    paid: Decimal
-
-    @property
-    def refund(self) -> Decimal:
-        return max(self.paid - self.new_due, Decimal("0.00"))
-
-
-class BuildingChangeHandler(OrderHandler):
+class BuildingChangeHandler(AreaChoiceHandler):
     type = BUILDING_CHANGE
     code = "LB"
     slug = "building-change"
@@ -128,25 +113,10 @@ class BuildingChangeHandler(OrderHandler):
 
     # ------------------------------------------------ header
 
-    def read_fields(self, source: Any) -> dict[str, Any]:
-        return {"area_id": fields.read_id(source, "area_id")}
-
-    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
-                     values: dict[str, Any]) -> list[Problem]:
-        return fields.choose_area(session, user, order, values.get("area_id"),
-                                  has_lines=bool(staging.count_lines(session, order.id)))
-
-    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder],
-                    args: Any) -> dict[str, str]:
-        return {"area_id": str(order.area_id or "")} if order is not None else {}
-
     def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
                      ) -> dict[str, Any]:
-        return {"area_choices": fields.area_pairs(session, user),
+        return {**super().form_context(session, user, order),
                 "structures": list(code_map(session, KIND_STRUCTURE).items())}
-
-    def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
-        return fields.area_rows(session, order.area)
 
     # ------------------------------------------------ lines
 
@@ -283,8 +253,8 @@ class BuildingChangeHandler(OrderHandler):
                 problems.append(Problem(house.code, error.message))
                 continue
             if due != house.amount_due:
-                impacts.append(Impact(house, name, house.amount_due, due, standard,
-                                      paid[house.id].paid))
+                impacts.append(Impact(house, house.amount_due, due, standard,
+                                      paid[house.id].paid, building=name))
         return impacts, problems
 
     # ------------------------------------------------ approval

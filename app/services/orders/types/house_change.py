@@ -14,7 +14,6 @@ transaction, audits each house and pushes the linked houses' deposit status.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional, Sequence
 
@@ -33,6 +32,7 @@ from app.models.property import HOUSE_OPEN, Building, House
 from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, house_picks, staging
+from app.services.orders.dues import Impact
 from app.services.orders.types.base import (HOUSE_PICK, ExtraTable, FormContent, LineRow,
                                             LinesTable, register_handler)
 from app.services.orders.types import refund_account
@@ -121,21 +121,6 @@ def field_problem(session: Session, area_id: int, key: str, value: str) -> Optio
             return _l("%(field)s must be a number above 0 with at most 2 decimals.", field=label)
         return None
     return None
-
-
-@dataclass(frozen=True)
-class Impact:
-    """A house whose amount due the order changes."""
-
-    house: House
-    old_due: Decimal
-    new_due: Decimal
-    standard: Any
-    paid: Decimal
-
-    @property
-    def refund(self) -> Decimal:
-        return max(self.paid - self.new_due, Decimal("0.00"))
 
 
 class HouseChangeHandler(RefundAccountHandler):

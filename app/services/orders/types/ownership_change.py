@@ -24,8 +24,9 @@ from app.models.order import OWNERSHIP_CHANGE, BusinessOrder
 from app.models.property import House, Owner
 from app.services.audit import record
 from app.services.orders import fields, house_picks, staging
+from app.services.orders.types.area_choice import AreaChoiceHandler
 from app.services.orders.types.base import (HOUSE_PICK, FormContent, LineRow, LinesTable,
-                                            OrderHandler, register_handler)
+                                            register_handler)
 from app.services.owners import parse_owners
 from app.services.reference import code_map
 
@@ -52,7 +53,7 @@ def owner_rows(items: Any) -> list[dict[str, str]]:
     return [{**o.as_dict(), "share": o.as_dict().get("share", "")} for o in parse_owners(items)]
 
 
-class OwnershipChangeHandler(OrderHandler):
+class OwnershipChangeHandler(AreaChoiceHandler):
     type = OWNERSHIP_CHANGE
     code = "QS"
     slug = "ownership-change"
@@ -70,26 +71,6 @@ class OwnershipChangeHandler(OrderHandler):
     field_labels = {**fields.LABELS, **OWNER_LABELS, "houses": _l("Houses")}
 
     # ------------------------------------------------ header
-
-    def read_fields(self, source: Any) -> dict[str, Any]:
-        return {"area_id": fields.read_id(source, "area_id")}
-
-    def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
-                     values: dict[str, Any]) -> list[Problem]:
-        return fields.choose_area(session, user, order, values.get("area_id"),
-                                  has_lines=bool(staging.count_lines(session, order.id)))
-
-    def form_values(self, session: Session, user: Any, order: Optional[BusinessOrder],
-                    args: Any) -> dict[str, str]:
-        return {"area_id": str(order.area_id or "")} if order is not None else {}
-
-    def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
-                     ) -> dict[str, Any]:
-        # The page has the ID types already (``id_types``, for the agent's fields).
-        return {"area_choices": fields.area_pairs(session, user)}
-
-    def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
-        return fields.area_rows(session, order.area)
 
     # ------------------------------------------------ lines
 

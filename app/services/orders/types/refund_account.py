@@ -19,9 +19,9 @@ from app.errors import Problem
 from app.models.order import BusinessOrder
 from app.models.payment import Refund
 from app.models.property import House
-from app.services.orders import fields, staging
+from app.services.orders import fields
 from app.services.orders.states import LOCAL_TZ
-from app.services.orders.types.base import OrderHandler
+from app.services.orders.types.area_choice import AreaChoiceHandler
 
 #: The refund account the developer enters: payload key → (label, longest length).
 ACCOUNT_FIELDS: dict[str, tuple[Any, int]] = {
@@ -59,11 +59,11 @@ def account_problems(values: dict[str, Optional[str]], required: bool) -> list[P
     return problems
 
 
-class RefundAccountHandler(OrderHandler):
+class RefundAccountHandler(AreaChoiceHandler):
     """Header of a business that may refund: the property area and the refund account."""
 
     def read_fields(self, source: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {"area_id": fields.read_id(source, "area_id")}
+        values = super().read_fields(source)
         for key in ACCOUNT_FIELDS:
             values[key] = fields.text(source.get(key))
         if values["refund_account_no"]:
@@ -72,8 +72,7 @@ class RefundAccountHandler(OrderHandler):
 
     def apply_fields(self, session: Session, user: Any, order: BusinessOrder,
                      values: dict[str, Any]) -> list[Problem]:
-        problems = fields.choose_area(session, user, order, values.get("area_id"),
-                                      has_lines=bool(staging.count_lines(session, order.id)))
+        problems = super().apply_fields(session, user, order, values)
         order.payload = {**(order.payload or {}), **{k: values.get(k) for k in ACCOUNT_FIELDS}}
         return problems
 
@@ -82,17 +81,17 @@ class RefundAccountHandler(OrderHandler):
         if order is None:
             return {}
         account = self.account(order)
-        return {"area_id": str(order.area_id or ""),
+        return {**super().form_values(session, user, order, args),
                 **{key: account[key] or "" for key in ACCOUNT_FIELDS}}
 
     def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
                      ) -> dict[str, Any]:
-        return {"area_choices": fields.area_pairs(session, user),
+        return {**super().form_context(session, user, order),
                 "account_fields": list(LABELS.items())}
 
     def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
         account = self.account(order)
-        rows = fields.area_rows(session, order.area)
+        rows = super().summary_rows(session, order)
         if account["refund_account_no"]:
             rows += [(str(label), account[key] or "") for key, label in LABELS.items()]
         return rows
