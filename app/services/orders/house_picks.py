@@ -68,3 +68,56 @@ def unavailable(session: Session, order: BusinessOrder, houses: Sequence[House])
     problems = [Problem(h.code, _l("Is already cancelled or closed."))
                 for h in houses if h.status != HOUSE_OPEN]
     return problems + workflow.houses_held_elsewhere(session, order, [h.id for h in houses])
+
+
+class PickedHouses:
+    """What every business on picked houses shares, mixed in before its base handler.
+
+    The picked houses are the order's house change lines, each with the snapshot the business
+    takes (``house_snapshot``); they are locked while the order is open, checked against the
+    register before submit and approval, and named by their house number.
+    """
+
+    #: The line action of a picked house (``staging.CANCEL`` for 注销).
+    pick_action = staging.UPDATE
+
+    def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def picked_after(self, before: dict[str, Any]) -> dict[str, Any]:
+        """The line's ``after`` when the house is picked (unchanged until it is edited)."""
+        return before
+
+    def pick_problems(self, session: Session, order: BusinessOrder,
+                      houses: Sequence[House]) -> list[Problem]:
+        """Why some of the picked houses cannot join the order (closed, held elsewhere…)."""
+        return unavailable(session, order, houses)
+
+    def pick_refusal(self, count: int) -> Any:
+        return _l("%(n)d of the houses cannot be changed.", n=count)
+
+    def pick(self, session: Session, user: Any, order: BusinessOrder, ids: list[int]) -> int:
+        fresh = fresh_picks(session, user, order, ids)
+        problems = self.pick_problems(session, order, [h for h, _name in fresh])
+        if problems:
+            raise ValidationFailed(self.pick_refusal(len(problems)), problems)
+        rows = []
+        for house, name in fresh:
+            before = self.house_snapshot(house, name)
+            rows.append((staging.HOUSE, house.id, before, self.picked_after(dict(before))))
+        return staging.insert_changes(session, order.id, rows, action=self.pick_action)
+
+    def house_ids_to_lock(self, session: Session, order: BusinessOrder) -> list[int]:
+        return staged_ids(session, order)
+
+    def current_snapshots(self, session: Session, target: str, ids: Any) -> dict[int, dict[str, Any]]:
+        return {h.id: self.house_snapshot(h, name) for h, name in with_buildings(session, list(ids))}
+
+    def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
+        return str(snapshot_.get("code") or "")
+
+    def held_elsewhere(self, session: Session, order: BusinessOrder) -> list[Problem]:
+        """The picked houses another unfinished order holds (reported on every save)."""
+        from app.services.orders import workflow
+
+        return workflow.houses_held_elsewhere(session, order, staged_ids(session, order))

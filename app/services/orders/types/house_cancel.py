@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.documents.print_models import RefundForm, RefundLine, SummaryTable
 from app.domain.location import location_text
-from app.errors import Problem, ValidationFailed
+from app.errors import Problem
 from app.models.base import utcnow
 from app.models.order import APPROVED, HOUSE_CANCEL, BusinessOrder
 from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine, Refund
@@ -64,7 +64,8 @@ def unpaid_notices(session: Session, house_ids: Sequence[int]) -> dict[int, str]
     return found
 
 
-class HouseCancelHandler(RefundAccountHandler):
+class HouseCancelHandler(house_picks.PickedHouses, RefundAccountHandler):
+    pick_action = staging.CANCEL
     type = HOUSE_CANCEL
     code = "ZX"
     slug = "house-cancel"
@@ -83,18 +84,17 @@ class HouseCancelHandler(RefundAccountHandler):
 
     # ------------------------------------------------ lines
 
-    def pick(self, session: Session, user: Any, order: BusinessOrder, ids: list[int]) -> int:
-        fresh = house_picks.fresh_picks(session, user, order, ids)
-        problems = self._house_problems(session, order, [h for h, _name in fresh])
-        if problems:
-            raise ValidationFailed(_l("%(n)d of the houses cannot be cancelled.",
-                                      n=len(problems)), problems)
-        return staging.insert_changes(session, order.id, [
-            (staging.HOUSE, h.id, snapshot(h, name), {**snapshot(h, name), "status": HOUSE_CANCELLED})
-            for h, name in fresh], action=staging.CANCEL)
+    def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
+        return snapshot(house, building_name)
 
-    def _house_problems(self, session: Session, order: BusinessOrder,
-                        houses: Sequence[House]) -> list[Problem]:
+    def picked_after(self, before: dict[str, Any]) -> dict[str, Any]:
+        return {**before, "status": HOUSE_CANCELLED}
+
+    def pick_refusal(self, count: int) -> Any:
+        return _l("%(n)d of the houses cannot be cancelled.", n=count)
+
+    def pick_problems(self, session: Session, order: BusinessOrder,
+                      houses: Sequence[House]) -> list[Problem]:
         """The houses that cannot be cancelled now, each with its reason."""
         notices = unpaid_notices(session, [h.id for h in houses])
         return house_picks.unavailable(session, order, houses) + [
@@ -105,14 +105,6 @@ class HouseCancelHandler(RefundAccountHandler):
     def _houses(self, session: Session, order: BusinessOrder) -> list[House]:
         return house_picks.staged_houses(session, order)
 
-    def house_ids_to_lock(self, session: Session, order: BusinessOrder) -> list[int]:
-        return house_picks.staged_ids(session, order)
-
-    def current_snapshots(self, session: Session, target: str, ids: Any) -> dict[int, dict[str, Any]]:
-        return {h.id: snapshot(h, name) for h, name in house_picks.with_buildings(session, list(ids))}
-
-    def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
-        return str(snapshot_.get("code") or "")
 
     def refunds(self, session: Session, order: BusinessOrder) -> list[tuple[House, Decimal]]:
         """(house, balance) of every picked house that still holds money: what goes back.
@@ -136,10 +128,7 @@ class HouseCancelHandler(RefundAccountHandler):
     def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
         problems += self.account_problems(order, required=False)
-        from app.services.orders import workflow
-
-        return problems + workflow.houses_held_elsewhere(
-            session, order, self.house_ids_to_lock(session, order))
+        return problems + self.held_elsewhere(session, order)
 
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)
@@ -149,7 +138,7 @@ class HouseCancelHandler(RefundAccountHandler):
         if not houses:
             return problems + [Problem("houses", _l("Pick the houses to cancel."))]
         # A house may have been cancelled or put on a notice since it was picked.
-        problems += self._house_problems(session, order, houses)
+        problems += self.pick_problems(session, order, houses)
         needs_account = bool(self.refunds(session, order))
         problems += self.account_problems(order, required=needs_account)
         return problems

@@ -123,7 +123,7 @@ def field_problem(session: Session, area_id: int, key: str, value: str) -> Optio
     return None
 
 
-class HouseChangeHandler(RefundAccountHandler):
+class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
     type = HOUSE_CHANGE
     code = "FB"
     slug = "house-change"
@@ -154,14 +154,8 @@ class HouseChangeHandler(RefundAccountHandler):
 
     # ------------------------------------------------ lines
 
-    def pick(self, session: Session, user: Any, order: BusinessOrder, ids: list[int]) -> int:
-        fresh = house_picks.fresh_picks(session, user, order, ids)
-        problems = house_picks.unavailable(session, order, [h for h, _name in fresh])
-        if problems:
-            raise ValidationFailed(_l("%(n)d of the houses cannot be changed.", n=len(problems)),
-                                   problems)
-        return staging.insert_changes(session, order.id, [
-            (staging.HOUSE, h.id, snapshot(h, name), snapshot(h, name)) for h, name in fresh])
+    def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
+        return snapshot(house, building_name)
 
     def modify(self, session: Session, user: Any, order: BusinessOrder,
                seqs: Optional[list[int]], values: dict[str, Any]) -> int:
@@ -181,24 +175,13 @@ class HouseChangeHandler(RefundAccountHandler):
                                               for seq, _t, _b, after in chosen})
         return len(chosen)
 
-    def house_ids_to_lock(self, session: Session, order: BusinessOrder) -> list[int]:
-        return house_picks.staged_ids(session, order)
-
-    def current_snapshots(self, session: Session, target: str, ids: Any) -> dict[int, dict[str, Any]]:
-        return {h.id: snapshot(h, name) for h, name in house_picks.with_buildings(session, list(ids))}
-
-    def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
-        return str(snapshot_.get("code") or "")
 
     # ------------------------------------------------ checks
 
     def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
-        from app.services.orders import workflow
-
         problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
         problems += self.account_problems(order, required=False)
-        return problems + workflow.houses_held_elsewhere(
-            session, order, house_picks.staged_ids(session, order))
+        return problems + self.held_elsewhere(session, order)
 
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)

@@ -53,7 +53,7 @@ def owner_rows(items: Any) -> list[dict[str, str]]:
     return [{**o.as_dict(), "share": o.as_dict().get("share", "")} for o in parse_owners(items)]
 
 
-class OwnershipChangeHandler(AreaChoiceHandler):
+class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
     type = OWNERSHIP_CHANGE
     code = "QS"
     slug = "ownership-change"
@@ -74,14 +74,8 @@ class OwnershipChangeHandler(AreaChoiceHandler):
 
     # ------------------------------------------------ lines
 
-    def pick(self, session: Session, user: Any, order: BusinessOrder, ids: list[int]) -> int:
-        fresh = house_picks.fresh_picks(session, user, order, ids)
-        problems = house_picks.unavailable(session, order, [h for h, _name in fresh])
-        if problems:
-            raise ValidationFailed(_l("%(n)d of the houses cannot be changed.", n=len(problems)),
-                                   problems)
-        return staging.insert_changes(session, order.id, [
-            (staging.HOUSE, h.id, snapshot(h, name), snapshot(h, name)) for h, name in fresh])
+    def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
+        return snapshot(house, building_name)
 
     def modify(self, session: Session, user: Any, order: BusinessOrder,
                seqs: Optional[list[int]], values: dict[str, Any]) -> int:
@@ -94,23 +88,12 @@ class OwnershipChangeHandler(AreaChoiceHandler):
                                                     "owners": owner_rows(values.get("owners"))}})
         return 1
 
-    def house_ids_to_lock(self, session: Session, order: BusinessOrder) -> list[int]:
-        return house_picks.staged_ids(session, order)
-
-    def current_snapshots(self, session: Session, target: str, ids: Any) -> dict[int, dict[str, Any]]:
-        return {h.id: snapshot(h, name) for h, name in house_picks.with_buildings(session, list(ids))}
-
-    def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
-        return str(snapshot_.get("code") or "")
 
     # ------------------------------------------------ checks
 
     def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
-        from app.services.orders import workflow
-
         problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        return problems + workflow.houses_held_elsewhere(
-            session, order, house_picks.staged_ids(session, order))
+        return problems + self.held_elsewhere(session, order)
 
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)
