@@ -31,7 +31,7 @@ from app.security.tenant import Scope
 from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, staging
-from app.services.orders.dues import Impact
+from app.services.orders.dues import Impact, impacts_summary, impacts_table, record_new_due
 from app.services.orders.types.area_choice import AreaChoiceHandler
 from app.services.orders.types.base import (BUILDING_PICK, ExtraTable, FormContent, LineRow,
                                             LinesTable, register_handler)
@@ -281,9 +281,7 @@ class BuildingChangeHandler(AreaChoiceHandler):
         reason = _("Amount due changed by order %(number)s", number=order.number)
         for impact in impacts:
             house = impact.house
-            house.amount_due = impact.new_due
-            house.standard_id = impact.standard.id
-            house.standard_text = impact.standard.describe()
+            record_new_due(impact)
             if impact.refund > 0:
                 session.add(Refund(org_id=house.org_id, house_id=house.id, order_id=order.id,
                                    amount=impact.refund, reason=reason))
@@ -321,26 +319,14 @@ class BuildingChangeHandler(AreaChoiceHandler):
         return LinesTable(columns=[str(label) for label in BUILDING_FIELDS.values()], rows=rows)
 
     def _impact_table(self, session: Session, order: BusinessOrder) -> SummaryTable:
-        impacts, _unpriced = self.impacts(session, order)
-        return SummaryTable(
-            headers=[_("House number"), _("Building"), _("Location"), _("Amount due before"),
-                     _("Amount due after"), _("Paid"), _("Difference"), _("Refund")],
-            rows=[[i.house.code, i.building, f"{i.house.unit} {i.house.floor} {i.house.room}".strip(),
-                   f"{i.old_due:,.2f}", f"{i.new_due:,.2f}", f"{i.paid:,.2f}",
-                   f"{i.new_due - i.old_due:+,.2f}", f"{i.refund:,.2f}"] for i in impacts],
-            caption=_("Houses whose amount due changes"))
+        return impacts_table(self.impacts(session, order)[0], with_place=True)
 
     def extra_tables(self, session: Session, order: BusinessOrder) -> list[ExtraTable]:
         table = self._impact_table(session, order)
         return [ExtraTable("impacts", table.caption, table)]
 
     def lines_summary(self, session: Session, order: BusinessOrder) -> str:
-        impacts, _unpriced = self.impacts(session, order)
-        if not impacts:
-            return ""
-        difference = sum((i.new_due - i.old_due for i in impacts), Decimal("0.00"))
-        return _("%(n)d houses change their amount due by %(diff)s yuan in all.",
-                 n=len(impacts), diff=f"{difference:+,.2f}")
+        return impacts_summary(self.impacts(session, order)[0])
 
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         rows = []

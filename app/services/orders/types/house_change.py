@@ -32,7 +32,7 @@ from app.models.property import HOUSE_OPEN, Building, House
 from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, house_picks, staging
-from app.services.orders.dues import Impact
+from app.services.orders.dues import Impact, impacts_summary, impacts_table, record_new_due
 from app.services.orders.types.base import (HOUSE_PICK, ExtraTable, FormContent, LineRow,
                                             LinesTable, register_handler)
 from app.services.orders.types import refund_account
@@ -276,9 +276,7 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
             house.price = _decimal(after["price"]) if after["price"] else None
             impact = impacts.get(house.id)
             if impact is not None:
-                house.amount_due = impact.new_due
-                house.standard_id = impact.standard.id
-                house.standard_text = impact.standard.describe()
+                record_new_due(impact)
                 if impact.refund > 0:
                     session.add(self.new_refund(order, house, impact.refund, reason))
             record(session, "house_changed", "House", house.id, user_id=user.id,
@@ -318,23 +316,14 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                                                               in HOUSE_FIELDS.values()], rows=rows)
 
     def _impact_table(self, session: Session, order: BusinessOrder) -> SummaryTable:
-        impacts, _unpriced = self.impacts(session, order)
-        return SummaryTable(
-            headers=[_("House number"), _("Amount due before"), _("Amount due after"), _("Paid"),
-                     _("Difference"), _("Refund")],
-            rows=[[i.house.code, f"{i.old_due:,.2f}", f"{i.new_due:,.2f}", f"{i.paid:,.2f}",
-                   f"{i.new_due - i.old_due:+,.2f}", f"{i.refund:,.2f}"] for i in impacts],
-            caption=_("Houses whose amount due changes"))
+        return impacts_table(self.impacts(session, order)[0])
 
     def extra_tables(self, session: Session, order: BusinessOrder) -> list[ExtraTable]:
         table = self._impact_table(session, order)
         return [ExtraTable("impacts", table.caption, table)]
 
     def lines_summary(self, session: Session, order: BusinessOrder) -> str:
-        impacts, _unpriced = self.impacts(session, order)
-        difference = sum((i.new_due - i.old_due for i in impacts), Decimal("0.00"))
-        return _("%(n)d houses change their amount due by %(diff)s yuan in all.",
-                 n=len(impacts), diff=f"{difference:+,.2f}")
+        return impacts_summary(self.impacts(session, order)[0])
 
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         rows = []
