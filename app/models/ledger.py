@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func,
-                        select)
+from sqlalchemy import (Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event,
+                        func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,6 +42,11 @@ class LedgerEntry(OrgOwned, Model):
     value_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     memo: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+#: A refund is paid out of its house once: the database refuses a second refund row for it, the
+#: last of the payout's guards (app/services/refunds.py). Rows without a refund are not concerned.
+Index("uq_ledger_refund", LedgerEntry.refund_id, LedgerEntry.kind, unique=True)
 
 
 class LedgerIsAppendOnly(RuntimeError):

@@ -29,8 +29,12 @@ CHANNEL_QIAODU = "qiaodu"    # 侨都之窗
 CHANNEL_POS = "pos"          # 维修资金专用POS
 CHANNELS = (CHANNEL_BANK, CHANNEL_QIAODU, CHANNEL_POS)
 
+# Refund states (退款): pending → approved → paid, or rejected (see app/services/refunds.py)
 REFUND_PENDING = "pending"
+REFUND_APPROVED = "approved"
 REFUND_PAID = "paid"
+REFUND_REJECTED = "rejected"
+REFUND_STATES = (REFUND_PENDING, REFUND_APPROVED, REFUND_PAID, REFUND_REJECTED)
 
 
 class Notice(OrgOwned, Timestamped, Model):
@@ -109,7 +113,24 @@ class Refund(OrgOwned, Timestamped, Model):
     bank_name: Mapped[Optional[str]] = mapped_column(String(100))     # 开户银行
     account_no: Mapped[Optional[str]] = mapped_column(String(40))     # 账号
     reason: Mapped[Optional[str]] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(8), nullable=False, default=REFUND_PENDING)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default=REFUND_PENDING,
+                                        index=True)
+    #: The payout: recorded when and by whom (the fund officer who entered the bank's serial).
     processed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     processed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    #: The review (审核): the officer's decision and opinion (required when rejecting).
+    opinion: Mapped[Optional[str]] = mapped_column(Text)
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    #: The bank's serial number of the transfer to the payee: one payout per serial.
+    payout_serial: Mapped[Optional[str]] = mapped_column(String(60), unique=True)
+    paid_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
     house = relationship("House")
+    order = relationship("BusinessOrder")
+    organisation = relationship("Organisation")
+    reviewed_by = relationship("PlatformUser", foreign_keys=[reviewed_by_id])
+    processed_by = relationship("PlatformUser", foreign_keys=[processed_by_id])

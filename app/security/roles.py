@@ -85,6 +85,7 @@ _DEV_PROPERTY = [
     (MENU_ACCESS, "Property Management"), (MENU_ACCESS, "My orders"),
     # 房屋合同号设置 (app/views/contracts.py)
     (MENU_ACCESS, "Contract number setting"),
+    (MENU_ACCESS, "My refunds"),  # app/views/refunds.py
 ]
 _DEV_PAYMENT = [
     (READ, RES_PAYMENT), (WRITE, RES_PAYMENT), (PRINT, RES_PAYMENT), (READ, RES_NOTICE),
@@ -122,6 +123,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (READ, RES_ACCOUNT_LOCKS), (WRITE, RES_ACCOUNT_LOCKS), (MENU_ACCESS, "Locked accounts"),
         *_REPORTS,
         (READ, RES_RECONCILE), (WRITE, RES_RECONCILE), (MENU_ACCESS, "Bank reconciliation"),
+        # 退款管理 (app/views/refunds.py): review, print, record the payout
+        (APPROVE, RES_REFUND), (REJECT, RES_REFUND), (PRINT, RES_REFUND), (CONFIRM, RES_REFUND),
+        (MENU_ACCESS, "Refunds"),
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],

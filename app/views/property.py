@@ -29,13 +29,16 @@ from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, EN
 from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOURCE_EXCEL, SOURCE_ORDER,
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
-from app.security.tenant import get_owned_or_404, scoped, tenant_filters
+from app.security.tenant import current_scope, get_owned_or_404, scoped, tenant_filters
 from app.services.owners import ownership_history
+from app.services.refunds import house_refunds, refund_number
+from app.services.refunds import status_label as refund_status_label
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
                                  entries, outstanding, paid_totals)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
                             money, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
+from app.views.refunds import refund_endpoint
 
 REGISTER_ORDER = 20
 
@@ -377,6 +380,9 @@ class HouseView(RegisterView):
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, owners=owners, ledger=entries(db.session, house.id),
             ownership_history=ownership_history(db.session, house),
+            refunds=house_refunds(db.session, current_scope(), house.id),
+            refund_endpoint=refund_endpoint(), refund_number=refund_number,
+            refund_status=refund_status_label,
             entry_labels=ENTRY_LABELS, id_types=code_labels(KIND_ID_TYPE),
             payment_types=code_labels(KIND_PAYMENT_TYPE), money=money, when=when,
         )

@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models.codes import KIND_DISTRICT
 from app.models.order import ORDER_STATES, ORDER_TYPES
 from app.models.organisation import Organisation
-from app.models.payment import CHANNELS, REFUND_PAID, REFUND_PENDING
+from app.models.payment import CHANNELS, REFUND_STATES
 from app.models.property import PropertyArea
 from app.security.roles import RES_REPORTS
 from app.security.tenant import current_scope, is_internal_user, scoped_select
@@ -91,7 +91,7 @@ def _choices() -> dict[str, Any]:
         "channels": [(c, str(CHANNEL_LABELS[c])) for c in CHANNELS],
         "order_types": [(t, str(ORDER_TYPE_LABELS.get(t, t))) for t in ORDER_TYPES],
         "order_statuses": [(s, order_status_label(s)) for s in ORDER_STATES],
-        "refund_statuses": [(s, str(REFUND_STATUS_LABELS[s])) for s in (REFUND_PENDING, REFUND_PAID)],
+        "refund_statuses": [(s, str(REFUND_STATUS_LABELS[s])) for s in REFUND_STATES],
         "levels": [(lv, str(label)) for lv, label in zip(LEVELS, (_l("Developer"), _l("Property area"),
                                                                  _l("Building")))],
     }
