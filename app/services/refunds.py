@@ -49,7 +49,7 @@ from app.services.payments.confirm import normalise_serial
 from app.services.unit_of_work import in_unit_of_work, unit_of_work
 
 STATUS_LABELS = {REFUND_PENDING: _l("Awaiting review"), REFUND_APPROVED: _l("Approved, awaiting payout"),
-                 REFUND_PAID: _l("Paid out"), REFUND_REJECTED: _l("Rejected")}
+                 REFUND_PAID: _l("Paid out"), REFUND_REJECTED: _l("Refund rejected")}
 #: Where each command may start from.
 SOURCES = {"approve": (REFUND_PENDING,), "reject": (REFUND_PENDING, REFUND_APPROVED),
            "pay": (REFUND_APPROVED,)}

@@ -36,7 +36,7 @@ MENU_REFUNDS = "Refunds"
 MENU_MY_REFUNDS = "My refunds"
 FORMATS = ("html", "pdf")
 #: The audit actions of a refund (app/services/refunds.py) as its history shows them.
-STEP_LABELS = {"refund.approved": _l("Approved"), "refund.rejected": _l("Rejected"),
+STEP_LABELS = {"refund.approved": _l("Approved"), "refund.rejected": _l("Refund rejected"),
                "refund.paid": _l("Payout recorded")}
 
 
@@ -222,7 +222,7 @@ def refund_endpoint() -> str:
 
 
 def register(appbuilder: AppBuilder) -> None:
-    appbuilder.add_view(RefundQueueView(), MENU_REFUNDS, label=_l("Refunds"), icon="fa-undo",
+    appbuilder.add_view(RefundQueueView(), MENU_REFUNDS, label=_l("Refund management"), icon="fa-undo",
                         category=CATEGORY_FUND_OFFICE)
     appbuilder.add_view(MyRefundsView(), MENU_MY_REFUNDS, label=_l("My refunds"), icon="fa-undo",
                         category=CATEGORY_PROPERTY)
