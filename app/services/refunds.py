@@ -269,10 +269,11 @@ def _over_balance(refund: Refund, house: House, room: Decimal) -> ValidationFail
 
 def _approve(session: Session, refund: Refund, user: Any, opinion: Optional[str]) -> None:
     house = _lock_house(session, refund)
+    _decide(session, refund, user, REFUND_APPROVED, opinion)
+    session.flush()  # claimed first, then the balance read: see _pay
     room = available(session, refund)
     if refund.amount > room:
         raise _over_balance(refund, house, room)
-    _decide(session, refund, user, REFUND_APPROVED, opinion)
 
 
 def _decide(session: Session, refund: Refund, user: Any, status: str,
@@ -323,15 +324,18 @@ def _pay(session: Session, refund: Refund, user: Any, serial: str, day: dt.date)
             "The payout date is before the refund was approved (%(day)s).",
             day=reviewed.isoformat()), value=day)])
     house = _lock_house(session, refund)
-    room = paid_amount(session, house.id)
-    if refund.amount > room:
-        raise _over_balance(refund, house, room)
     refund.status = REFUND_PAID
     refund.payout_serial = serial
     refund.paid_on = day
     refund.processed_at = utcnow()
     refund.processed_by_id = user.id
-    session.flush()  # claim the refund first: a concurrent payout fails here, before its row
+    # Claim the refund before reading the balance: a concurrent payout of it fails here (version
+    # column), and from this write on no other payout of the house can commit before ours (the
+    # row lock on PostgreSQL, the write lock on SQLite, which reads outside write transactions).
+    session.flush()
+    room = paid_amount(session, house.id)
+    if refund.amount > room:
+        raise _over_balance(refund, house, room)
     book_refund(session, house, refund.amount, refund_id=refund.id, order_id=refund.order_id,
                 value_date=day, user_id=user.id, memo=serial)
     session.flush()
