@@ -15,11 +15,15 @@ from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, LedgerEntry
 from app.models.outbox import OutboxMessage
 from app.models.payment import (REFUND_APPROVED, REFUND_PAID, REFUND_PENDING, REFUND_REJECTED,
                                 Refund)
+from app.models.order import HOUSE_CHANGE
 from app.models.property import House
 from app.services import refunds
-from app.services.ledger import balances, book_refund, paid_amount
-from app.services.outbox import DEPOSIT_CANCELLED
+from app.services.ledger import balances, book_deposit, book_refund, paid_amount
+from app.services.orders import drafts, workflow
+from app.services.orders.drafts import DraftInput, save_draft
+from app.services.outbox import DEPOSIT_CANCELLED, DEPOSIT_PAID
 from tests.refunds_support import cancelled_with_refunds
+from tests.test_orders_house_change import ACCOUNT, AGENT, change_order, lift_houses
 
 TODAY = local_today()
 
@@ -245,3 +249,30 @@ def test_lists_follow_the_tenant_scope_and_put_waiting_refunds_first(session, de
     form = refunds.refund_form(session, session.get(Refund, b.id))
     assert form.total == Decimal("2.00") and form.lines[0].amount_paid == Decimal("2.00")
     assert form.lines[0].amount_due == Decimal("0.00") and form.account.account_number
+
+
+def test_a_house_change_refund_leaves_the_house_exactly_paid(session, demo):
+    """房屋信息变更 lowered the amount due of a paid house: paying the excess back leaves it 已交清."""
+    dev, officer = demo.users["dev_a"], demo.users["officer"]
+    house = lift_houses(session, demo, 1)[0]
+    house.trade_house_code = "TH-CHANGE-1"
+    book_deposit(session, house, house.amount_due, notice_id=None, payment_type="first",
+                 value_date=dt.date(2026, 3, 1))
+    session.commit()
+    order = change_order(session, demo, [house])
+    drafts.modify_lines(session, order.id, dev, None, {"has_lift": "0"})
+    save_draft(session, dev, HOUSE_CHANGE, DraftInput(
+        agent=AGENT, reason="电梯登记有误", fields={"area_id": demo.area_a.id, **ACCOUNT}),
+        order_id=order.id, then="submit")
+    workflow.accept(session, order.id, officer, papers_checked=True)
+    workflow.approve(session, order.id, officer)
+    refund = session.scalars(select(Refund).where(Refund.order_id == order.id)).one()
+    refunds.approve(session, refund.id, officer)
+    refunds.record_payout(session, refund.id, officer, bank_serial="CHG-1", paid_on=TODAY)
+    session.expire_all()
+    house = session.get(House, house.id)
+    assert paid_amount(session, house.id) == house.amount_due
+    push = session.scalars(select(OutboxMessage).where(OutboxMessage.house_code == "TH-CHANGE-1")
+                           .order_by(OutboxMessage.id.desc())).first()
+    assert push.payload["status"] == DEPOSIT_PAID
+    assert push.payload["amount_paid"] == f"{house.amount_due:.2f}"

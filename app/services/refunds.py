@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -44,8 +44,7 @@ from app.services.ledger import book_refund, paid_amount
 from app.services.orders.queries import Page
 from app.services.orders.workflow import user_may
 from app.services.outbox import enqueue_deposit_pushes
-from app.services.payments.confirm import _SERIAL_RE as SERIAL_RE
-from app.services.payments.confirm import normalise_serial
+from app.services.payments.confirm import normalise_serial, serial_problem
 from app.services.unit_of_work import in_unit_of_work, unit_of_work
 
 STATUS_LABELS = {REFUND_PENDING: _l("Awaiting review"), REFUND_APPROVED: _l("Approved, awaiting payout"),
@@ -293,11 +292,9 @@ def _payout_input(bank_serial: Any, paid_on: Any) -> tuple[str, dt.date]:
     """Validate the payout form, every problem together."""
     problems: list[Problem] = []
     serial = normalise_serial(bank_serial)
-    if not serial:
-        problems.append(Problem("payout_serial", _l("The bank serial number is required.")))
-    elif not SERIAL_RE.match(serial):
-        problems.append(Problem("payout_serial", _l(
-            "The bank serial number may hold at most 60 letters, digits and - _ . /"), value=serial))
+    problem = serial_problem(serial, "payout_serial")
+    if problem is not None:
+        problems.append(problem)
     day: Optional[dt.date] = None
     if isinstance(paid_on, dt.date):
         day = paid_on

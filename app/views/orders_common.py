@@ -129,6 +129,11 @@ def print_response(order: BusinessOrder, doc: str, fmt: str) -> Any:
             abort(404)
         html = render_html("account_list.html", doc=documents.account_list(db.session, order))
         name = _("account-list-%(number)s", number=order.number)
+    return html_or_pdf(html, name, fmt)
+
+
+def html_or_pdf(html: str, name: str, fmt: str) -> Any:
+    """A printed document as browser-printable HTML, or as a PDF (downloaded with ?download=1)."""
     if fmt == "html":
         return Response(html, mimetype="text/html")
     pdf = html_to_pdf(html)

@@ -3,16 +3,15 @@ with an opinion and the payout; and 我的退款 (developer): each refund of the
 state. The rules are in app/services/refunds.py; these views parse, call and render."""
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any, Optional
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.documents.printing import html_to_pdf, render_html
+from app.documents.printing import render_html
 from app.domain.localtime import local_today
 from app.domain.location import location_text
 from app.errors import DomainError
@@ -29,7 +28,7 @@ from app.services.orders import queries
 from app.views.base import money, when
 from app.views.errors import flash_domain_error
 from app.views.menus import CATEGORY_FUND_OFFICE, CATEGORY_PROPERTY
-from app.views.orders_common import int_arg, page_url, type_label, version_arg
+from app.views.orders_common import html_or_pdf, int_arg, page_url, type_label, version_arg
 
 REGISTER_ORDER = 46
 MENU_REFUNDS = "Refunds"
@@ -98,12 +97,7 @@ def _print(refund: Refund, fmt: str) -> Any:
     if fmt not in FORMATS:
         abort(404)
     html = render_html("refund_form.html", form=refunds.refund_form(db.session, refund))
-    if fmt == "html":
-        return Response(html, mimetype="text/html")
-    name = _("refund-%(number)s", number=refunds.refund_number(refund))
-    return send_file(BytesIO(html_to_pdf(html)), mimetype="application/pdf",
-                     download_name=f"{name}.pdf", as_attachment=request.args.get("download") == "1",
-                     max_age=0)
+    return html_or_pdf(html, _("refund-%(number)s", number=refunds.refund_number(refund)), fmt)
 
 
 class RefundQueueView(BaseView):

@@ -70,6 +70,16 @@ def normalise_serial(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip()
 
 
+def serial_problem(serial: str, field: str) -> Optional[Problem]:
+    """What is wrong with a (normalised) bank serial number entered in ``field``, if anything."""
+    if not serial:
+        return Problem(field, _l("The bank serial number is required."))
+    if not _SERIAL_RE.match(serial):
+        return Problem(field, _l("The bank serial number may hold at most 60 letters, digits and "
+                                 "- _ . /"), value=serial)
+    return None
+
+
 def _parse(notice_number: Any, bank_serial: Any, channel: Any, paid_on: Any, amount: Any
            ) -> tuple[str, str, str, dt.date, Decimal]:
     """Validate every input, reporting all problems together."""
@@ -79,11 +89,9 @@ def _parse(notice_number: Any, bank_serial: Any, channel: Any, paid_on: Any, amo
     if message is not None:
         problems.append(Problem("notice_number", message, value=number or None))
     serial = normalise_serial(bank_serial)
-    if not serial:
-        problems.append(Problem("bank_serial", _l("The bank serial number is required.")))
-    elif not _SERIAL_RE.match(serial):
-        problems.append(Problem("bank_serial", _l(
-            "The bank serial number may hold at most 60 letters, digits and - _ . /"), value=serial))
+    problem = serial_problem(serial, "bank_serial")
+    if problem is not None:
+        problems.append(problem)
     if channel not in CHANNELS:
         problems.append(Problem("channel", _l("Choose the payment channel.")))
     day: Optional[dt.date] = None
