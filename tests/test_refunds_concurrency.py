@@ -93,3 +93,23 @@ def test_two_refunds_of_one_house_never_take_more_than_it_holds(app, session, de
     assert paid_amount(session, house_id) == Decimal("0.00")
     assert session.scalar(select(func.count(Refund.id)).where(
         Refund.house_id == house_id, Refund.status == REFUND_PAID)) == 1
+
+
+def test_two_approvals_of_one_house_never_reserve_more_than_it_holds(app, session, demo):
+    refund = cancelled_with_refunds(session, demo, ["300.00"])[0]
+    house = refund.house
+    other = Refund(org_id=house.org_id, house_id=house.id, amount=Decimal("300.00"),
+                   account_name="华信", bank_name="中国银行", account_no="62166102000012345")
+    session.add(other)
+    session.commit()
+    ids = {refund.id: demo.users["officer"].id, other.id: demo.users["admin"].id}
+    house_id = house.id
+    session.remove()
+
+    def approve(s, _rid, user):
+        refunds.approve(s, next(r for r, u in ids.items() if u == user.id), user)
+
+    results = _race(app, 0, list(ids.values()), approve)
+    assert sum(r == "ok" for r in results) == 1, results
+    assert session.scalar(select(func.count(Refund.id)).where(
+        Refund.house_id == house_id, Refund.status == REFUND_APPROVED)) == 1

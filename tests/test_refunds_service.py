@@ -9,7 +9,8 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.domain.localtime import local_today
-from app.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from app.errors import (Conflict, InvalidTransition, PermissionDenied, ValidationFailed,
+                        field_label)
 from app.models.audit import AuditLog
 from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, LedgerEntry
 from app.models.outbox import OutboxMessage
@@ -150,18 +151,20 @@ def test_payout_input_problems_are_named_together_and_nothing_is_stored(session,
     with pytest.raises(ValidationFailed) as caught:
         refunds.record_payout(session, refund.id, officer, bank_serial="流水 号!",
                               paid_on=(TODAY + dt.timedelta(days=1)).isoformat())
-    assert [p.field for p in caught.value.problems] == ["payout_serial", "paid_on"]
+    assert [p.field for p in caught.value.problems] == ["payout_serial", "payout_date"]
     with force_locale("en"):
         texts = [str(p) for p in caught.value.problems]
     assert texts[0].startswith("Bank serial number of the payout: ")
     assert texts[1] == "Payout date: The payout date cannot be in the future."
+    with force_locale("en"):  # the payments' own date field keeps its label
+        assert str(field_label("paid_on")) == "Paid on"
     with pytest.raises(ValidationFailed) as caught:
         refunds.record_payout(session, refund.id, officer, bank_serial="", paid_on="2026-13-01")
-    assert [p.field for p in caught.value.problems] == ["payout_serial", "paid_on"]
+    assert [p.field for p in caught.value.problems] == ["payout_serial", "payout_date"]
     with pytest.raises(ValidationFailed) as caught:  # before the approval
         refunds.record_payout(session, refund.id, officer, bank_serial="S-1",
                               paid_on=TODAY - dt.timedelta(days=30))
-    assert [p.field for p in caught.value.problems] == ["paid_on"]
+    assert [p.field for p in caught.value.problems] == ["payout_date"]
     session.expire_all()
     assert session.get(Refund, refund.id).status == REFUND_APPROVED
     assert _ledger_count(session) == rows

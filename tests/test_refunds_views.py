@@ -57,14 +57,14 @@ def test_approve_reject_and_payout_by_post(officer_client, session, demo):
 
     # Errors are named by the field's label, shown at the field, and nothing is stored.
     response = officer_client.post(f"/refunds/{a.id}/pay",
-                                   data={"payout_serial": "", "paid_on": "2999-01-01"})
+                                   data={"payout_serial": "", "payout_date": "2999-01-01"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "退款银行流水号" in page and "退款日期: 退款日期不能晚于今天。" in page
-    assert 'data-field="paid_on"' in page and _status(session, a.id) == REFUND_APPROVED
+    assert 'data-field="payout_date"' in page and _status(session, a.id) == REFUND_APPROVED
 
     response = officer_client.post(f"/refunds/{a.id}/pay",
-                                   data={"payout_serial": "BK20261130001", "paid_on": TODAY})
+                                   data={"payout_serial": "BK20261130001", "payout_date": TODAY})
     assert response.status_code == 302 and _status(session, a.id) == REFUND_PAID
     assert session.scalar(select(func.sum(LedgerEntry.amount)).where(
         LedgerEntry.kind == ENTRY_REFUND, LedgerEntry.refund_id == a.id)) == Decimal("-100.00")
@@ -124,7 +124,7 @@ def test_developer_sees_own_refunds_and_states_only(dev_a_client, dev_b_client, 
     # The office's queue and commands are not the developer's.
     assert dev_a_client.get("/refunds/").status_code == 403
     assert dev_a_client.post(f"/refunds/{refund.id}/pay",
-                             data={"payout_serial": "X1", "paid_on": TODAY}).status_code == 403
+                             data={"payout_serial": "X1", "payout_date": TODAY}).status_code == 403
     assert _status(session, refund.id) == REFUND_APPROVED
 
 

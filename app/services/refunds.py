@@ -55,7 +55,7 @@ SOURCES = {"approve": (REFUND_PENDING,), "reject": (REFUND_PENDING, REFUND_APPRO
 OPINION_MAX = 500
 
 register_field_labels({"payout_serial": _l("Bank serial number of the payout"),
-                       "paid_on": _l("Payout date"), "refund": _l("Refund")})
+                       "payout_date": _l("Payout date")})
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,6 @@ class RefundFilters:
     status: Optional[str] = None
     org_id: Optional[int] = None
     area_id: Optional[int] = None
-    house_id: Optional[int] = None
 
 
 def refund_number(refund: Refund) -> str:
@@ -96,8 +95,6 @@ def list_refunds(session: Session, scope: Scope, filters: RefundFilters, *, page
         query = query.where(Refund.org_id == filters.org_id)
     if filters.area_id:
         query = query.where(House.area_id == filters.area_id)
-    if filters.house_id:
-        query = query.where(Refund.house_id == filters.house_id)
     total = session.scalar(query.with_only_columns(func.count(Refund.id)).order_by(None)) or 0
     waiting = case((Refund.status == REFUND_PENDING, 0), (Refund.status == REFUND_APPROVED, 1),
                    else_=2)
@@ -302,12 +299,12 @@ def _payout_input(bank_serial: Any, paid_on: Any) -> tuple[str, dt.date]:
         try:
             day = dt.date.fromisoformat(paid_on.strip())
         except ValueError:
-            problems.append(Problem("paid_on", _l("Enter the payout date as a date such as "
+            problems.append(Problem("payout_date", _l("Enter the payout date as a date such as "
                                                   "2026-03-01."), value=paid_on))
     else:
-        problems.append(Problem("paid_on", _l("The payout date is required.")))
+        problems.append(Problem("payout_date", _l("The payout date is required.")))
     if day is not None and day > local_today():
-        problems.append(Problem("paid_on", _l("The payout date cannot be in the future."), value=day))
+        problems.append(Problem("payout_date", _l("The payout date cannot be in the future."), value=day))
     if problems:
         raise ValidationFailed(problems=problems)
     assert day is not None
@@ -317,7 +314,7 @@ def _payout_input(bank_serial: Any, paid_on: Any) -> tuple[str, dt.date]:
 def _pay(session: Session, refund: Refund, user: Any, serial: str, day: dt.date) -> None:
     reviewed = local_date(refund.reviewed_at)
     if reviewed is not None and day < reviewed:
-        raise ValidationFailed(problems=[Problem("paid_on", _l(
+        raise ValidationFailed(problems=[Problem("payout_date", _l(
             "The payout date is before the refund was approved (%(day)s).",
             day=reviewed.isoformat()), value=day)])
     house = _lock_house(session, refund)

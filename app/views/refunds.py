@@ -144,7 +144,7 @@ class RefundQueueView(BaseView):
             else:
                 result = refunds.record_payout(db.session, refund.id, user,
                                                bank_serial=request.form.get("payout_serial"),
-                                               paid_on=request.form.get("paid_on"))
+                                               paid_on=request.form.get("payout_date"))
                 message = (_("This payout was already recorded.") if result.replayed else
                            _("The payout of refund %(number)s was recorded and booked on the "
                              "house's account.", number=refunds.refund_number(refund)))
