@@ -10,7 +10,7 @@ from app.api.bank import sign
 
 from app.models.payment import NOTICE_PAID, NOTICE_UNPAID
 from app.models.reversal import PaymentReversal
-from app.services.payments.reversal import approve_reversal
+from app.services.payments.reversal import ReversalSerialUsed, approve_reversal
 from tests.reversal_support import paid_notice, second_officer
 from tests.test_payments_bank_api import SECRET
 
@@ -69,7 +69,7 @@ def test_the_same_serial_with_other_content_is_refused(anon_client, session, dem
     assert reversal_post(anon_client, body(notice)).status_code == 200
     changed = reversal_post(anon_client, body(notice, reason="另一个原因"))
     assert changed.status_code == 409
-    assert "different request" in changed.get_json()["message"]
+    assert changed.get_json()["message"] == str(ReversalSerialUsed.default_message)
     other = paid_notice(session, demo, serial="BOC-PAY-9", building_offset=1)
     assert reversal_post(anon_client, body(other)).status_code == 409
     # A second request for a notice whose reversal is pending, under a new serial, is refused too.
