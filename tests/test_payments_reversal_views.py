@@ -16,6 +16,8 @@ def _request(client, notice, reason="误确认：付款人付错通知单"):
 
 def test_request_then_approve_by_another_officer(app, session, demo, officer_client, client_for):
     notice = paid_notice(session, demo)
+    detail = officer_client.get(f"/notices/show/{notice.id}").get_data(as_text=True)
+    assert 'id="jm-reverse"' in detail  # the notice page leads to the request form
     page = officer_client.get(f"/bank/?number={notice.number}").get_data(as_text=True)
     assert 'id="jm-reversal-form"' in page
 
@@ -81,6 +83,8 @@ def test_tellers_and_developers_cannot_reverse(session, demo, teller_client, dev
     notice = paid_notice(session, demo)
     page = teller_client.get(f"/bank/?number={notice.number}").get_data(as_text=True)
     assert 'id="jm-reversal-form"' not in page
+    detail = dev_a_client.get(f"/notices/show/{notice.id}").get_data(as_text=True)
+    assert notice.number in detail and 'id="jm-reverse"' not in detail
     for client in (teller_client, dev_a_client):
         assert client.get("/reversals/").status_code == 403
         assert _request(client, notice).status_code == 403
