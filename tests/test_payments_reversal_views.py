@@ -40,6 +40,8 @@ def test_request_then_approve_by_another_officer(app, session, demo, officer_cli
 
     second_officer(app, session)
     checker = client_for(CHECKER)
+    home = checker.get("/").get_data(as_text=True)
+    assert 'id="jm-card-pending-reversals"' in home
     queue = checker.get("/reversals/").get_data(as_text=True)
     assert notice.number in queue and 'class="jm-reversal-row"' in queue
     show = checker.get(f"/reversals/{reversal.id}/").get_data(as_text=True)

@@ -391,6 +391,12 @@ def reversal_queue(session: Session, *, limit: int = 50) -> tuple[list[PaymentRe
     return list(pending), list(decided)
 
 
+def pending_reversals(session: Session) -> int:
+    """How many reversals wait for a checker (the fund office's home page)."""
+    return session.scalar(select(func.count(PaymentReversal.id)).where(
+        PaymentReversal.status == REVERSAL_PENDING)) or 0
+
+
 def reversals_of(session: Session, notice_id: int) -> list[PaymentReversal]:
     return list(session.scalars(select(PaymentReversal).where(PaymentReversal.notice_id == notice_id)
                                 .order_by(PaymentReversal.id.desc())))
