@@ -67,3 +67,37 @@ def test_approve_and_reject_at_once_leave_one_decision(app, session, demo):
         assert reversed_rows == len(house_ids) and ledger_sum(session, house_ids) == 0
     else:
         assert reversed_rows == 0 and ledger_sum(session, house_ids) == total
+
+
+def test_the_same_bank_request_at_once_is_recorded_once(app, session, demo):
+    import threading
+
+    from app.errors import DomainError
+    from app.extensions import db
+
+    notice = paid_notice(session, demo)
+    number, serial, total = notice.number, notice.bank_serial, f"{notice.total:.2f}"
+    session.remove()
+    count = 3
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results[index] = request_reversal(
+                    db.session, number, serial, "付错通知单", None, via="api",
+                    serial="BOC-REV-RACE", amount=total).replayed
+            except DomainError as error:
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [False, True, True], results
+    assert session.scalar(select(func.count(PaymentReversal.id))) == 1

@@ -200,6 +200,10 @@ def request_reversal(session: Session, notice_number: Any, bank_serial: Any, rea
                                     .with_for_update().execution_options(populate_existing=True))
             if notice is None:
                 raise NoticeNotFound()
+            # The same bank request may have been stored while this one waited for the lock.
+            replay = _replay(session, wanted)
+            if replay is not None:
+                return replay
             _check_requestable(session, notice, wanted)
             reversal = PaymentReversal(
                 org_id=notice.org_id, notice_id=notice.id, serial=wanted.serial,
