@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.localtime import local_today
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.models.audit import AuditLog
 from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REVERSAL, LedgerEntry
 from app.models.outbox import OutboxMessage
@@ -185,3 +185,16 @@ def test_what_cannot_be_requested(session, demo, maker):
                                    user_id=None).notices[0]
     with pytest.raises(NoticeNotPaid):
         request_reversal(session, fresh.number, "BOC-PAY-1", "误确认", maker.id)
+
+
+def test_a_reversal_never_takes_back_other_than_what_was_credited(session, demo, maker, checker):
+    notice = paid_notice(session, demo)
+    reversal = request_reversal(session, notice.number, notice.bank_serial, "误确认", maker.id).reversal
+    reversal.notice_round = 7  # rows of a round that was never booked
+    session.commit()
+    with pytest.raises(Conflict) as caught:
+        approve_reversal(session, reversal.id, checker.id)
+    with force_locale("en"):
+        assert "The ledger holds 0.00" in str(caught.value.message)
+    session.refresh(notice)
+    assert notice.status == NOTICE_PAID and _rows(session, kind=ENTRY_REVERSAL) == 0

@@ -315,6 +315,12 @@ def approve_reversal(session: Session, reversal_id: int, user_id: Optional[int],
                               "this reversal cannot be approved.", number=notice.number,
                               serial=reversal.bank_serial))
         deposits = _deposit_rows(session, reversal)
+        booked = quantize_money(sum((d.amount for d in deposits), ZERO))
+        if booked != reversal.amount:
+            # Never take back more or less than was credited: the ledger must return to the cent.
+            raise Conflict(_l("The ledger holds %(booked)s for this payment of %(amount)s; this "
+                              "reversal cannot be approved.", booked=f"{booked:,.2f}",
+                              amount=f"{reversal.amount:,.2f}"))
         # Locked in id order, so a refund or transfer of the same houses waits for this decision
         # (and two decisions never wait on each other).
         houses = {h.id: h for h in session.scalars(
@@ -347,9 +353,8 @@ def approve_reversal(session: Session, reversal_id: int, user_id: Optional[int],
         session.flush()
         enqueue_deposit_pushes(session, [houses[d.house_id] for d in deposits], reason="reversal",
                                priority=PRIORITY_URGENT)
-        total = quantize_money(sum((d.amount for d in deposits), ZERO))
         record(session, "reversal.approved", "PaymentReversal", reversal.id, user_id=user_id,
-               org_id=reversal.org_id, detail={"number": notice.number, "amount": str(total),
+               org_id=reversal.org_id, detail={"number": notice.number, "amount": str(booked),
                                                "houses": len(deposits), "opinion": note})
         record(session, "notice.reversed", "Notice", notice.id, user_id=user_id,
                org_id=notice.org_id, detail={"number": notice.number, "reversal_id": reversal.id,
