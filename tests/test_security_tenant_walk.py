@@ -65,7 +65,7 @@ STEM_TABLES = {
     "attachment": "attachment", "att": "attachment", "file": "attachment", "notice": "notice",
     "refund": "refund", "user": "ab_user", "ledger": "ledger_entry", "entry": "ledger_entry",
     "change": "organisation_change", "message": "outbox_message", "outbox": "outbox_message",
-    "audit": "audit_log", "role": "ab_role",
+    "audit": "audit_log", "role": "ab_role", "reversal": "payment_reversal",
 }
 #: Deliberate answers while the trading system is unreachable (it is not running in tests).
 UPSTREAM_DOWN = {502, 503, 504}
@@ -187,6 +187,12 @@ def build_dev_a_rows(session: Any, demo: Any, upload_folder: str) -> dict[str, A
                                  notice_number=notice.number, platform_amount=notice.total,
                                  note=f"{SENTINEL}-RECONCILE")]
     session.add(statement)
+    from app.models.reversal import PaymentReversal
+
+    session.add(PaymentReversal(org_id=org.id, notice_id=notice.id, serial="SENTINEL-A-REV",
+                                reason=f"{SENTINEL}-REVERSAL", via="api", notice_round=1,
+                                bank_serial="SENTINEL-A-PAID", amount=notice.total,
+                                created_at=dt.datetime(2026, 2, 3)))
     session.commit()
     return {"stored_names": [stored, result_name], "numbers": [order.number, notice.number]}
 

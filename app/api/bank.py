@@ -1,4 +1,5 @@
-"""Payment confirmation for bank systems: ``POST /api/v1/bank/confirm``, signed, idempotent.
+"""Payment confirmation and its reversal (冲正) for bank systems: ``POST /api/v1/bank/confirm`` and
+``POST /api/v1/bank/reversal``, signed, idempotent. Described for banks in docs/bank-api.md.
 
 No user session or token: the bank signs each request with the shared secret BANK_HMAC_SECRET.
 
@@ -10,6 +11,11 @@ header; a repeated confirmation is harmless anyway (idempotent by bank serial nu
 ``{"notice_number", "bank_serial", "channel": "bank"|"qiaodu"|"pos", "paid_on": "YYYY-MM-DD",
 "amount": "1234.50"}``; the amount (text or JSON number) has at most two decimal places, anything
 finer is refused like a wrong amount (422). Errors are JSON ``{"message", "problems"}`` with a translated message.
+
+A reversal request ``{"reversal_serial", "notice_number", "bank_serial", "amount", "reason"}``
+asks the fund office to take back the confirmation with ``bank_serial``; a fund officer approves
+or rejects it. The same request again (same serial, same content) answers the reversal's current
+state; the same serial with other content is refused (409).
 """
 from __future__ import annotations
 
@@ -26,8 +32,10 @@ from flask_babel import lazy_gettext as _l
 from app.domain.money import json_loads_exact
 from app.errors import DomainError
 from app.extensions import db
+from app.models.reversal import PaymentReversal
 from app.security.roles import RES_BANK
 from app.services.payments.confirm import VIA_API, confirm
+from app.services.payments.reversal import request_reversal
 from app.views.errors import problem_response
 
 SIGNATURE_HEADER = "X-Bank-Signature"
@@ -120,11 +128,7 @@ class BankApi(BaseApi):
               description: Invalid input (e.g. a mistyped notice number) or an amount that differs
         """
         try:
-            if (request.content_length or 0) > MAX_BODY:
-                raise BadSignature()
-            body = request.get_data(cache=False)
-            verify(current_app.config, request.headers, body)
-            data = _decode(body)
+            data = _signed_body()
             result = confirm(db.session, data.get("notice_number"), data.get("bank_serial"),
                              data.get("channel"), data.get("paid_on"), data.get("amount"),
                              None, via=VIA_API)
@@ -135,6 +139,76 @@ class BankApi(BaseApi):
                         "bank_serial": notice.bank_serial, "amount": f"{notice.total:.2f}",
                         "paid_on": notice.paid_on.isoformat() if notice.paid_on else None,
                         "replayed": result.replayed}), 200
+
+    @expose("/reversal", methods=["POST"])
+    def reversal(self) -> Any:
+        """Ask for the reversal (冲正) of a confirmed payment.
+        ---
+        post:
+          summary: Request a reversal (signed with HMAC-SHA256, idempotent by reversal serial)
+          parameters:
+          - in: header
+            name: X-Bank-Timestamp
+            required: true
+            schema: {type: string}
+          - in: header
+            name: X-Bank-Signature
+            required: true
+            schema: {type: string}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [reversal_serial, notice_number, bank_serial, amount, reason]
+                  properties:
+                    reversal_serial: {type: string}
+                    notice_number: {type: string}
+                    bank_serial: {type: string}
+                    amount: {type: string}
+                    reason: {type: string}
+          responses:
+            200:
+              description: >-
+                The reversal and its state, pending until a fund officer approves or rejects
+                it (``replayed`` is true when this serial had already asked for it)
+            401:
+              description: Missing or wrong signature, or a stale timestamp
+            404:
+              description: No notice with this number
+            409:
+              description: >-
+                The notice is not paid, a reversal of it is already pending, or the serial was
+                used for a different request
+            422:
+              description: Invalid input, or a bank serial or amount that is not the payment's
+        """
+        try:
+            data = _signed_body()
+            result = request_reversal(db.session, data.get("notice_number"), data.get("bank_serial"),
+                                      data.get("reason"), None, via=VIA_API,
+                                      serial=data.get("reversal_serial"), amount=data.get("amount"))
+        except DomainError as error:
+            return problem_response(error)
+        return jsonify({**reversal_json(result.reversal), "replayed": result.replayed}), 200
+
+
+def reversal_json(reversal: PaymentReversal) -> dict[str, Any]:
+    """What a bank learns of a reversal: its state and the payment it takes back."""
+    return {"reversal_serial": reversal.serial, "notice_number": reversal.notice.number,
+            "bank_serial": reversal.bank_serial, "amount": f"{reversal.amount:.2f}",
+            "reason": reversal.reason, "status": reversal.status,
+            "decided_at": reversal.decided_at.isoformat() if reversal.decided_at else None}
+
+
+def _signed_body() -> dict[str, Any]:
+    """The request's JSON object, once its signature and timestamp are checked."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise BadSignature()
+    body = request.get_data(cache=False)
+    verify(current_app.config, request.headers, body)
+    return _decode(body)
 
 
 def _decode(body: bytes) -> dict[str, Any]:

@@ -18,14 +18,20 @@ ENTRY_DEPOSIT = "deposit"            # 交存 (首期, 补交, 续筹 …)
 ENTRY_REFUND = "refund"              # 退款 (negative)
 ENTRY_TRANSFER_IN = "transfer_in"    # 拆分合并转入
 ENTRY_TRANSFER_OUT = "transfer_out"  # 拆分合并转出 (negative)
-ENTRY_KINDS = (ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT)
+ENTRY_REVERSAL = "reversal"          # 冲正: a deposit taken back (negative, same notice and round)
+ENTRY_KINDS = (ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, ENTRY_REVERSAL)
+#: Rows that make up what was deposited: a reversal is a deposit taken back.
+DEPOSIT_KINDS = (ENTRY_DEPOSIT, ENTRY_REVERSAL)
 
 
 class LedgerEntry(OrgOwned, Model):
     __tablename__ = "ledger_entry"
-    #: A notice credits each of its houses once: the database refuses a second deposit row, so a
-    #: confirmation that slipped past every other check still cannot count twice.
-    __table_args__ = (UniqueConstraint("notice_id", "house_id", "kind", name="uq_ledger_notice_house"),)
+    #: A confirmation of a notice credits each of its houses once: the database refuses a second
+    #: deposit row of the same round, so a confirmation that slipped past every other check still
+    #: cannot count twice; a reversal takes a round back once, and the notice's next confirmation
+    #: books a new round.
+    __table_args__ = (UniqueConstraint("notice_id", "house_id", "kind", "notice_round",
+                                       name="uq_ledger_notice_house_round"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False, index=True)
@@ -42,6 +48,10 @@ class LedgerEntry(OrgOwned, Model):
     value_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     memo: Mapped[Optional[str]] = mapped_column(String(200))
+    #: Which confirmation of ``notice_id`` the row belongs to (1 for rows without a notice).
+    notice_round: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    reversal_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("payment_reversal.id", name="fk_ledger_entry_reversal"))
 
 
 #: A refund is paid out of its house once: the database refuses a second refund row for it, the

@@ -40,6 +40,7 @@ RES_OUTBOX = "TradeOutbox"
 RES_REPORTS = "Reports"
 RES_ACCOUNT_LOCKS = "AccountLocks"       # accounts locked after failed logins (unlock)
 RES_RECONCILE = "BankReconciliation"     # 银行对账 (fund office)
+RES_REVERSAL = "PaymentReversal"         # 冲正: request, approve or reject (fund office)
 
 # Verbs
 READ = "can_read"
@@ -53,6 +54,7 @@ PRINT = "can_print"
 EXPORT = "can_export"
 CONFIRM = "can_confirm"
 RETRY = "can_retry"
+REQUEST = "can_request"
 #: FAB shows a menu entry (and its category) only to roles with this permission on its name.
 MENU_ACCESS = "menu_access"
 
@@ -126,6 +128,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         # 退款管理 (app/views/refunds.py): review, print, record the payout
         (APPROVE, RES_REFUND), (REJECT, RES_REFUND), (PRINT, RES_REFUND), (CONFIRM, RES_REFUND),
         (MENU_ACCESS, "Refunds"),
+        # 冲正 (app/views/reversal.py): maker and checker are two officers, checked by the service
+        (READ, RES_REVERSAL), (REQUEST, RES_REVERSAL), (APPROVE, RES_REVERSAL),
+        (REJECT, RES_REVERSAL), (MENU_ACCESS, "Payment reversals"),
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],

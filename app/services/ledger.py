@@ -20,8 +20,8 @@ from sqlalchemy.sql import Subquery
 from app.domain.money import quantize_money
 from app.errors import Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
-from app.models.ledger import (ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT,
-                               LedgerEntry, ledger_total)
+from app.models.ledger import (DEPOSIT_KINDS, ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_REVERSAL,
+                               ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, LedgerEntry, ledger_total)
 from app.models.property import House
 
 # Deposit states of a house, derived from balance against amount due.
@@ -34,7 +34,7 @@ STATE_PAID = "paid"
 class Balance:
     """What a house's ledger adds up to."""
 
-    deposited: Decimal   # all deposits ever credited
+    deposited: Decimal   # all deposits ever credited, less those reversed (冲正)
     balance: Decimal     # deposits, refunds and transfers together
 
     @property
@@ -66,7 +66,7 @@ def paid_amount(session: Session, house_id: int) -> Decimal:
 
 def balance_query(house_ids: Optional[Iterable[int]] = None):  # noqa: ANN201 - a Select
     """``SELECT house_id, deposited, balance`` grouped by house; join it as a subquery for lists."""
-    deposited = func.sum(case((LedgerEntry.kind == ENTRY_DEPOSIT, LedgerEntry.amount), else_=0))
+    deposited = func.sum(case((LedgerEntry.kind.in_(DEPOSIT_KINDS), LedgerEntry.amount), else_=0))
     query = select(LedgerEntry.house_id.label("house_id"),
                    func.coalesce(deposited, 0).label("deposited"),
                    ledger_total().label("balance"))
@@ -125,11 +125,29 @@ def _positive(amount: Decimal, field: str = "amount") -> Decimal:
 
 def book_deposit(session: Session, house: House, amount: Decimal, *, notice_id: Optional[int],
                  payment_type: Optional[str], value_date: Optional[dt.date],
-                 user_id: Optional[int] = None, memo: Optional[str] = None) -> LedgerEntry:
-    """Credit a deposit (交存) to ``house``; one row per house per notice."""
+                 user_id: Optional[int] = None, memo: Optional[str] = None,
+                 notice_round: int = 1) -> LedgerEntry:
+    """Credit a deposit (交存) to ``house``; one row per house per confirmation of a notice
+    (``notice_round`` counts the notice's confirmations: a reversed one may be paid again)."""
     entry = _entry(house, ENTRY_DEPOSIT, _positive(amount), user_id=user_id, value_date=value_date,
                    memo=memo, notice_id=notice_id)
     entry.payment_type = payment_type
+    entry.notice_round = notice_round
+    session.add(entry)
+    return entry
+
+
+def book_reversal(session: Session, deposit: LedgerEntry, *, reversal_id: int,
+                  value_date: Optional[dt.date], user_id: Optional[int] = None,
+                  memo: Optional[str] = None) -> LedgerEntry:
+    """Take a confirmed deposit back (冲正): the same house, notice, round and payment type, negative."""
+    if deposit.kind != ENTRY_DEPOSIT:
+        raise ValueError(f"only deposits are reversed, not {deposit.kind}")
+    entry = LedgerEntry(org_id=deposit.org_id, house_id=deposit.house_id, kind=ENTRY_REVERSAL,
+                        amount=-_positive(deposit.amount), payment_type=deposit.payment_type,
+                        notice_id=deposit.notice_id, notice_round=deposit.notice_round,
+                        reversal_id=reversal_id, booked_at=utcnow(), value_date=value_date,
+                        created_by_id=user_id, memo=memo)
     session.add(entry)
     return entry
 
@@ -167,7 +185,7 @@ def entries(session: Session, house_id: int) -> list[LedgerEntry]:
 
 
 __all__ = [
-    "Balance", "ENTRY_DEPOSIT", "ENTRY_REFUND", "ENTRY_TRANSFER_IN", "ENTRY_TRANSFER_OUT",
-    "STATE_PAID", "STATE_PARTLY_PAID", "STATE_UNPAID", "balance_query", "balances", "book_deposit",
-    "book_refund", "book_transfer", "deposit_state", "entries", "outstanding", "paid_amount",
+    "Balance", "ENTRY_DEPOSIT", "ENTRY_REFUND", "ENTRY_REVERSAL", "ENTRY_TRANSFER_IN",
+    "ENTRY_TRANSFER_OUT", "STATE_PAID", "STATE_PARTLY_PAID", "STATE_UNPAID", "balance_query",
+    "balances", "book_deposit", "book_refund", "book_reversal", "book_transfer", "deposit_state", "entries", "outstanding", "paid_amount",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -13,10 +13,12 @@ from app.domain.localtime import local_today
 from app.errors import DomainError
 from app.extensions import db
 from app.models.payment import CHANNELS, NOTICE_PAID, Notice
-from app.security.roles import RES_BANK
+from app.security.roles import READ, REQUEST, RES_BANK, RES_REVERSAL
 from app.security.tenant import current_user
 from app.services.payments.confirm import VIA_TELLER, confirm, find_notice
 from app.services.payments.documents import CHANNEL_LABELS, load_for_print
+from app.services.payments.reversal import STATUS_LABELS as REVERSAL_STATUS_LABELS
+from app.services.payments.reversal import reversals_of
 from app.services.payments.notices import NOTICE_STATUS_LABELS, PAYMENT_TYPE_LABELS, house_location
 from app.views.menus import CATEGORY_BANK
 from app.views.notices import proof_response
@@ -27,7 +29,11 @@ MENU_BANK = "Payment confirmation"
 
 def _notice_context(notice: Notice) -> dict[str, Any]:
     loaded = load_for_print(db.session, [notice.id])[0]
+    sm = current_app.appbuilder.sm
     return {
+        "can_request_reversal": sm.has_access(REQUEST, RES_REVERSAL),
+        "reversals": reversals_of(db.session, notice.id) if sm.has_access(READ, RES_REVERSAL) else [],
+        "reversal_labels": {k: str(v) for k, v in REVERSAL_STATUS_LABELS.items()},
         "notice": loaded,
         "status_label": str(NOTICE_STATUS_LABELS.get(loaded.status, loaded.status)),
         "type_label": str(PAYMENT_TYPE_LABELS.get(loaded.payment_type, loaded.payment_type)),
@@ -35,6 +41,23 @@ def _notice_context(notice: Notice) -> dict[str, Any]:
         "lines": [{"code": line.house.code, "location": house_location(line.house),
                    "amount": f"{line.amount:,.2f}"} for line in loaded.lines],
     }
+
+
+def render_teller(view: BaseView, number: str = "", error: Optional[DomainError] = None,
+                  form: Optional[dict[str, str]] = None, status: int = 200) -> Any:
+    """The teller screen with the notice ``number`` looked up, an error and the form as typed (also
+    rendered by the reversal request, app/views/reversal.py, when it is refused)."""
+    context: dict[str, Any] = {"number": number, "channels": [
+        (c, str(CHANNEL_LABELS[c])) for c in CHANNELS], "today": local_today().isoformat(),
+        "form": form or {}}
+    if number:
+        try:
+            context.update(_notice_context(find_notice(db.session, number)))
+        except DomainError as lookup_error:
+            if error is None:
+                error, status = lookup_error, lookup_error.status
+    context["error"] = error
+    return view.render_template("bank/teller.html", **context), status
 
 
 class BankView(BaseView):
@@ -47,17 +70,7 @@ class BankView(BaseView):
 
     def _render(self, number: str = "", error: Optional[DomainError] = None,
                 form: Optional[dict[str, str]] = None, status: int = 200) -> Any:
-        context: dict[str, Any] = {"number": number, "channels": [
-            (c, str(CHANNEL_LABELS[c])) for c in CHANNELS], "today": local_today().isoformat(),
-            "form": form or {}}
-        if number:
-            try:
-                context.update(_notice_context(find_notice(db.session, number)))
-            except DomainError as lookup_error:
-                if error is None:
-                    error, status = lookup_error, lookup_error.status
-        context["error"] = error
-        return self.render_template("bank/teller.html", **context), status
+        return render_teller(self, number, error, form, status)
 
     @expose("/")
     @has_access

@@ -15,11 +15,12 @@ from app.extensions import db
 from app.models.order import BusinessOrder
 from app.models.outbox import OUTBOX_PARKED
 from app.models.payment import NOTICE_UNPAID
-from app.security.roles import (MENU_ACCESS, READ, RES_BANK, RES_NOTICE, RES_ORDER, RES_OUTBOX,
-                                RES_REVIEW)
+from app.security.roles import (APPROVE, MENU_ACCESS, READ, RES_BANK, RES_NOTICE, RES_ORDER,
+                                RES_OUTBOX, RES_REVERSAL, RES_REVIEW)
 from app.security.tenant import Scope
 from app.services.home import developer_home, office_home
 from app.services.orders.states import status_label
+from app.services.payments.reversal import pending_reversals
 from app.views.base import money, when
 
 #: The developer's businesses besides the order businesses (which come from their handlers)
@@ -101,6 +102,10 @@ class HomeView(IndexView):
             cards.append({"id": "failed-pushes", "figure": home.failed_pushes,
                           "label": _l("Trading-system pushes that failed"),
                           "url": url_for("TradeOutboxView.list", _flt_0_status=OUTBOX_PARKED)})
+        if sm.has_access(APPROVE, RES_REVERSAL):
+            cards.append({"id": "pending-reversals", "figure": pending_reversals(db.session),
+                          "label": _l("Payment reversals waiting for approval"),
+                          "url": url_for("ReversalView.index")})
         return {"cards": cards, "waiting": home.submitted + home.accepted, "review_url": review}
 
     @expose("/")

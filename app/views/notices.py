@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.payment import NOTICE_PAID, NOTICE_UNPAID, Notice
-from app.security.roles import MODEL_VIEW_METHODS, PRINT, READ, RES_NOTICE, RES_PAYMENT, WRITE
+from app.security.roles import (MODEL_VIEW_METHODS, PRINT, READ, REQUEST, RES_NOTICE, RES_PAYMENT,
+                                RES_REVERSAL, WRITE)
 from app.security.tenant import get_owned_or_404, tenant_filters
 from app.services.payments.documents import (CHANNEL_LABELS, load_for_print, notices_html,
                                              notices_pdf, proofs_html, proofs_pdf, special_account)
@@ -106,6 +107,8 @@ class NoticeView(PlatformModelView):
             "can_print": sm.has_access(PRINT, RES_NOTICE),
             "can_reissue": notice.status == NOTICE_UNPAID and sm.has_access(WRITE, RES_PAYMENT),
             "is_paid": notice.status == NOTICE_PAID,
+            # 冲正 is requested on the teller screen (app/views/reversal.py), fund officers only
+            "can_reverse": notice.status == NOTICE_PAID and sm.has_access(REQUEST, RES_REVERSAL),
         }
 
     @expose("/print/<string:ids>")

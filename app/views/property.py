@@ -25,7 +25,8 @@ from app.extensions import db
 from app.models.base import ZERO
 from app.models.codes import (KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE,
                               KIND_SALES_STATUS, KIND_STRUCTURE)
-from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT
+from app.models.ledger import (ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_REVERSAL, ENTRY_TRANSFER_IN,
+                               ENTRY_TRANSFER_OUT)
 from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOURCE_EXCEL, SOURCE_ORDER,
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
@@ -57,6 +58,7 @@ ENTRY_LABELS = {
     ENTRY_REFUND: _l("Refund"),
     ENTRY_TRANSFER_IN: _l("Transfer in"),
     ENTRY_TRANSFER_OUT: _l("Transfer out"),
+    ENTRY_REVERSAL: _l("Reversal"),
 }
 DEPOSIT_STATE_LABELS = {
     STATE_PAID: _l("Fully paid"),

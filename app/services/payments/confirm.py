@@ -4,7 +4,8 @@ Idempotent by bank serial number: the same serial confirming the same notice aga
 first result and books nothing; a serial already used for another notice is refused. Two
 confirmations at the same moment serialise on the notice row (``SELECT … FOR UPDATE`` on
 PostgreSQL); the notice's version column and the ledger's unique (notice, house, kind) are the
-second and third guards, so no path counts a payment twice.
+second and third guards, so no path counts a payment twice. A confirmation reversed (冲正, see
+reversal.py) puts the notice back to unpaid; the next confirmation books the notice's next round.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +29,7 @@ from app.errors import Conflict, InvalidTransition, NotFound, Problem, Validatio
 from app.models.base import ZERO, utcnow
 from app.models.outbox import PRIORITY_URGENT
 from app.models.payment import CHANNELS, NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, Notice, NoticeLine
+from app.models.reversal import REVERSAL_APPROVED, PaymentReversal
 from app.services.audit import record
 from app.services.ledger import book_deposit
 from app.services.outbox import enqueue_deposit_pushes
@@ -35,7 +37,8 @@ from app.services.unit_of_work import unit_of_work
 
 VIA_TELLER = "teller"
 VIA_API = "api"
-_SERIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,59}\Z", re.ASCII)
+#: A bank serial number (also a bank's reversal serial): letters, digits and - _ . /
+SERIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,59}\Z", re.ASCII)
 
 
 class NoticeNotFound(NotFound):
@@ -74,7 +77,7 @@ def serial_problem(serial: str, field: str) -> Optional[Problem]:
     """What is wrong with a (normalised) bank serial number entered in ``field``, if anything."""
     if not serial:
         return Problem(field, _l("The bank serial number is required."))
-    if not _SERIAL_RE.match(serial):
+    if not SERIAL_RE.match(serial):
         return Problem(field, _l("The bank serial number may hold at most 60 letters, digits and "
                                  "- _ . /"), value=serial)
     return None
@@ -194,14 +197,22 @@ def _check_amount_and_date(notice: Notice, amount: Decimal, day: dt.date) -> Non
         raise ValidationFailed(problems=problems)
 
 
+def next_round(session: Session, notice_id: int) -> int:
+    """The round the notice's next confirmation books: 1, or one more per approved reversal."""
+    reversed_ = session.scalar(select(func.count(PaymentReversal.id)).where(
+        PaymentReversal.notice_id == notice_id, PaymentReversal.status == REVERSAL_APPROVED))
+    return 1 + int(reversed_ or 0)
+
+
 def _book(session: Session, notice: Notice, serial: str, channel: str, day: dt.date,
           user_id: Optional[int], via: str) -> None:
     lines = list(session.scalars(select(NoticeLine).where(NoticeLine.notice_id == notice.id)
                                  .options(selectinload(NoticeLine.house))))
+    notice_round = next_round(session, notice.id)
     for line in lines:
         book_deposit(session, line.house, line.amount, notice_id=notice.id,
                      payment_type=notice.payment_type, value_date=day, user_id=user_id,
-                     memo=serial)
+                     memo=serial, notice_round=notice_round)
     notice.status = NOTICE_PAID
     notice.bank_serial = serial
     notice.channel = channel
@@ -215,7 +226,7 @@ def _book(session: Session, notice: Notice, serial: str, channel: str, day: dt.d
     record(session, "notice.paid", "Notice", notice.id, user_id=user_id, org_id=notice.org_id,
            detail={"number": notice.number, "bank_serial": serial, "channel": channel,
                    "paid_on": day.isoformat(), "amount": str(notice.total), "via": via,
-                   "houses": len(lines)})
+                   "houses": len(lines), "round": notice_round})
 
 
 def _after_race(session: Session, number: str, serial: str, amount: Decimal,

@@ -19,7 +19,7 @@ from app.documents.excel.columns import Column, ColumnType
 from app.domain.money import quantize_money
 from app.errors import Problem, ValidationFailed
 from app.models.base import ZERO
-from app.models.ledger import ENTRY_DEPOSIT, LedgerEntry
+from app.models.ledger import DEPOSIT_KINDS, LedgerEntry
 from app.models.payment import CHANNELS, PAY_FIRST, PAY_TOPUP
 
 #: Rows one screen page shows; totals always cover every matching row.
@@ -163,9 +163,10 @@ def rate(paid: Decimal, due: Decimal) -> str:
 
 
 def balance_subquery() -> Any:
-    """house_id, balance, first deposit (首期 and 补交) per house, from the ledger in one GROUP BY."""
+    """house_id, balance, first deposit (首期 and 补交, less reversals) per house, from the ledger in
+    one GROUP BY."""
     first = func.sum(case((
-        (LedgerEntry.kind == ENTRY_DEPOSIT) & LedgerEntry.payment_type.in_((PAY_FIRST, PAY_TOPUP)),
+        LedgerEntry.kind.in_(DEPOSIT_KINDS) & LedgerEntry.payment_type.in_((PAY_FIRST, PAY_TOPUP)),
         LedgerEntry.amount), else_=0))
     return (select(LedgerEntry.house_id.label("house_id"),
                    func.sum(LedgerEntry.amount).label("balance"),
