@@ -11,7 +11,7 @@ are read first and created again afterwards, so a database whose ledger is prote
 stays protected.
 
 Revision ID: c0de00000016
-Revises: c0de00000012
+Revises: c0de00000015
 Create Date: 2026-11-30 15:10:00
 
 """
