@@ -138,10 +138,15 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
         if len(data) > limit:
             raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
                                       n=limit // (1024 * 1024)), [])
-    work = import_work(order.id, user.id, data, filename or "import.xlsx",
-                       upload_folder=config["UPLOAD_FOLDER"],
-                       max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
-    return jobs.start(session, order, user, "import", work, app=app, locale=locale)
+    # The upload waits on disk, not in the queue's store: a message holds only its name.
+    stored = _store_queued_upload(data, config["UPLOAD_FOLDER"])
+    params = {"order_id": order.id, "user_id": user.id, "stored": stored,
+              "filename": filename or "import.xlsx"}
+    try:
+        return jobs.start(session, order, user, "import", params, app=app, locale=locale)
+    except Exception:
+        queued_upload_path(stored, config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
+        raise
 
 
 def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_ids: Sequence[Any],
@@ -155,9 +160,44 @@ def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_id
         workflow.check_may(order, "edit", user)
         if not ids:
             raise ValidationFailed(_l("Tick at least one project."), [])
-    config = app.config
-    work = fetch_work(order.id, user.id, ids, lambda: trading_client(config))
-    return jobs.start(session, order, user, "trade_fetch", work, app=app, locale=locale)
+    params = {"order_id": order.id, "user_id": user.id, "project_ids": ids}
+    return jobs.start(session, order, user, "trade_fetch", params, app=app, locale=locale)
+
+
+def job_work(kind: str, params: dict[str, Any], config: Any) -> Callable[[Session, Progress], JobOutcome]:
+    """The work of a queued job from its plain parameters (``jobs.start``)."""
+    if kind == "import":
+        data = queued_upload_path(params["stored"], config["UPLOAD_FOLDER"]).read_bytes()
+        return import_work(params["order_id"], params["user_id"], data, params["filename"],
+                           upload_folder=config["UPLOAD_FOLDER"],
+                           max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
+    if kind == "trade_fetch":
+        return fetch_work(params["order_id"], params["user_id"], params["project_ids"],
+                          lambda: trading_client(config))
+    raise ValueError(f"unknown order job kind {kind!r}")
+
+
+def _store_queued_upload(data: bytes, upload_folder: str) -> str:
+    folder = Path(upload_folder) / IMPORT_SUBFOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"queued-{uuid.uuid4().hex}.xlsx"
+    (folder / name).write_bytes(data)
+    os.chmod(folder / name, 0o640)
+    return name
+
+
+def queued_upload_path(name: str, upload_folder: str) -> Path:
+    """Where a queued import's upload waits; the name comes from the queue, so it is checked."""
+    stem = name.removeprefix("queued-").removesuffix(".xlsx")
+    if not (name.startswith("queued-") and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)):
+        raise ValueError("unexpected queued upload name")
+    return Path(upload_folder) / IMPORT_SUBFOLDER / name
+
+
+def discard_queued_upload(kind: str, params: dict[str, Any], config: Any) -> None:
+    """A finished (or failed) import no longer needs its upload."""
+    if kind == "import":
+        queued_upload_path(params["stored"], config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
 
 
 def trading_client(config: Any) -> TradingClient:
