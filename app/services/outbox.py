@@ -251,7 +251,7 @@ def _send_batch(batch: list[OutboxMessage], client: TradingClient, now: dt.datet
             else:  # our credentials or the system's state, not these messages: try again later
                 _record_failure(message, exc, now, policy, report)
         return exc if isinstance(exc, (TradingUnreachable, TradingNotConfigured)) else None
-    except Exception as exc:  # noqa: BLE001 - a client bug must not stop the deliverer thread
+    except Exception as exc:  # noqa: BLE001 - a client bug must not stop the other batches
         log.exception("outbox batch of %s messages could not be sent", len(batch))
         error = TradingError(detail=f"{type(exc).__name__}: {exc}")
         for message in batch:
