@@ -177,21 +177,16 @@ def job_work(kind: str, params: dict[str, Any], config: Any) -> Callable[[Sessio
     raise ValueError(f"unknown order job kind {kind!r}")
 
 
+QUEUED_PREFIX = "queued-"
+
+
 def _store_queued_upload(data: bytes, upload_folder: str) -> str:
-    folder = Path(upload_folder) / IMPORT_SUBFOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"queued-{uuid.uuid4().hex}.xlsx"
-    (folder / name).write_bytes(data)
-    os.chmod(folder / name, 0o640)
-    return name
+    return _store_import_file(data, upload_folder, QUEUED_PREFIX)
 
 
 def queued_upload_path(name: str, upload_folder: str) -> Path:
     """Where a queued import's upload waits; the name comes from the queue, so it is checked."""
-    stem = name.removeprefix("queued-").removesuffix(".xlsx")
-    if not (name.startswith("queued-") and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)):
-        raise ValueError("unexpected queued upload name")
-    return Path(upload_folder) / IMPORT_SUBFOLDER / name
+    return _import_file_path(name, upload_folder, QUEUED_PREFIX)
 
 
 def discard_queued_upload(kind: str, params: dict[str, Any], config: Any) -> None:
@@ -384,17 +379,28 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
         marked = mark_errors(data, filename, errors)
     except ExcelFileError:
         return None
+    return _store_import_file(marked, upload_folder)
+
+
+def marked_copy_path(name: str, upload_folder: str) -> Path:
+    return _import_file_path(name, upload_folder)
+
+
+def _store_import_file(data: bytes, upload_folder: str, prefix: str = "") -> str:
+    """Store ``data`` under a generated name in the imports folder; returns the name."""
     folder = Path(upload_folder) / IMPORT_SUBFOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}.xlsx"
-    (folder / name).write_bytes(marked)
+    name = f"{prefix}{uuid.uuid4().hex}.xlsx"
+    (folder / name).write_bytes(data)
     os.chmod(folder / name, 0o640)
     return name
 
 
-def marked_copy_path(name: str, upload_folder: str) -> Path:
-    if not (len(name) == 37 and name.endswith(".xlsx") and all(c in "0123456789abcdef" for c in name[:32])):
-        raise ValueError("unexpected marked copy name")
+def _import_file_path(name: str, upload_folder: str, prefix: str = "") -> Path:
+    """The path of a stored import file; a name that is not one we generated is refused."""
+    stem = name[len(prefix):-len(".xlsx")] if name.startswith(prefix) and name.endswith(".xlsx") else ""
+    if not (len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)):
+        raise ValueError("unexpected import file name")
     return Path(upload_folder) / IMPORT_SUBFOLDER / name
 
 
