@@ -5,7 +5,8 @@ Long or periodic work runs in a consumer process (``huey_consumer app.worker.hue
 share one queue and a restart of the web process loses nothing that was queued:
 
 * ``order_job``: an import or a trading-system fetch; the ``OrderJob`` row keeps its progress
-  (``app.services.orders.jobs``), so the page polls it from any worker as before;
+  (``app.services.orders.jobs``), so the page polls it from any worker as before; a job running
+  when its consumer is stopped is queued again for the next consumer;
 * ``deliver_outbox``: pushes to the trading system; enqueued right after each commit that queued
   a push (``app.services.outbox.on_wake``) and run every minute by ``outbox_tick`` for retries;
 * ``nightly_backup``: at ``BACKUP_AT`` local time;
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.signals import SIGNAL_INTERRUPTED
 
 from app.extensions import db
 from app.services.health import QueueState
@@ -73,6 +75,7 @@ class PlatformQueue:
         periodic(crontab(minute="*"), name="outbox_tick")(self._outbox_tick)
         periodic(crontab(minute="*"), name="heartbeat")(self.beat)
         self.huey.on_startup(name="heartbeat")(self.beat)
+        self.huey.signal(SIGNAL_INTERRUPTED)(self._requeue_interrupted)
         if app.config.get("BACKUP_NIGHTLY"):
             at = local_to_utc_crontab(app.config["BACKUP_AT"], app.config["BABEL_DEFAULT_TIMEZONE"])
             self.backup = periodic(at, name=BACKUP_TASK)(self._nightly_backup)
@@ -102,6 +105,16 @@ class PlatformQueue:
                     jobs.run(self.app.config, job_id, kind, params, db.session)
             finally:
                 db.session.remove()
+
+    def _requeue_interrupted(self, signal: str, task: Any, *args: Any, **kwargs: Any) -> None:
+        """A consumer stopped (a restart) in the middle of an order job: queue it again for the next.
+
+        Safe to run twice: the work stores nothing before its last transaction, which a stopped
+        process never committed, and ``jobs.run`` skips a job that did finish meanwhile.
+        """
+        if task.name == "order_job":
+            log.warning("order job %s interrupted by the consumer's stop; queued again", task.args[0])
+            self.huey.enqueue(task)
 
     def _deliver_outbox(self) -> None:
         from app.services.outbox import run_delivery

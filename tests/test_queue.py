@@ -81,6 +81,7 @@ def consumer(app: Flask, tmp_path: Path, *, periodic: bool = True) -> Iterator[s
     args = [str(CONSUMER), "app.worker.huey", "--workers", "1", "--worker-type", "thread"]
     if not periodic:
         args.append("--no-periodic")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log = (tmp_path / "consumer.log").open("wb")
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -264,3 +265,45 @@ def test_the_per_address_login_limit_counts_across_workers_in_redis(app: Flask) 
     # Three attempts in all, whichever worker took them; the fourth is refused by either.
     assert 429 not in statuses[:3]
     assert statuses[3] == 429
+
+
+def test_a_fetch_running_when_its_consumer_stops_is_done_by_the_next_one(
+        queued: PlatformQueue, app: Flask, dev_a_client: Any, session: Any, sim: SimulatorServer,
+        tmp_path: Path) -> None:
+    from app.models.order import OrderJob
+
+    sim.start()
+    sim.clear_pushes()
+    app.config.update(TRADE_BASE_URL=sim.url, TRADE_TOKEN=sim.token)
+    order_id = order_id_from(create_collect(dev_a_client, name=""))
+    sim.set_faults(delay_seconds=6)  # the project's houses come slowly: time to stop the consumer
+    try:
+        job_id = dev_a_client.post(f"/order-form/{order_id}/fetch",
+                                   json={"project_ids": ["P44070303"]}).get_json()["id"]
+
+        def fetching() -> bool:
+            session.expire_all()
+            return "P44070303" in (session.get(OrderJob, job_id).message or "")
+
+        with consumer(app, tmp_path) as first:
+            wait_for(fetching, "the fetch's start", tmp_path / "consumer.log")
+            first.terminate()  # SIGTERM: huey stops at once, interrupting the running job
+            first.wait(60)
+    finally:
+        sim.reset_faults()
+    session.expire_all()
+    assert session.get(OrderJob, job_id).state == "running"
+    # Queued again, for whichever consumer comes next (beside the periodic tasks it had queued).
+    assert [t.args[0] for t in queued.huey.pending() if t.name == "order_job"] == [job_id]
+
+    def finished() -> bool:
+        session.expire_all()
+        return session.get(OrderJob, job_id).state != "running"
+
+    with consumer(app, tmp_path / "second"):
+        wait_for(finished, "the second consumer's fetch", tmp_path / "second" / "consumer.log")
+    job = session.get(OrderJob, job_id)
+    assert job.state == JOB_DONE, job.message
+    lines = session.scalar(select(func.count(OrderLine.id)).where(OrderLine.order_id == order_id,
+                                                                 OrderLine.target == "house"))
+    assert lines == 50

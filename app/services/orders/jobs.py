@@ -126,6 +126,10 @@ def run(config: Mapping[str, Any], job_id: int, kind: str, params: dict[str, Any
     """Do the job (the queue's task, or inline) and record its outcome on its row."""
     from app.services.orders.intake import job_work
 
+    with db.engine.connect() as conn:  # as Progress: the work's session starts clean below
+        state = conn.scalar(select(OrderJob.state).where(OrderJob.id == job_id))
+    if state != JOB_RUNNING:
+        return  # finished meanwhile (a restarted consumer's second try), or gone
     try:
         work = job_work(kind, params, config)
         with unit_of_work(session):  # the work's reads and its staging, refused as one
