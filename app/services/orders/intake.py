@@ -31,7 +31,7 @@ from app.models.organisation import Organisation
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House
 from app.services.accounts import building_floors, existing_locations
 from app.services.orders import claims, staging, workflow
-from app.services.orders.jobs import JobOutcome, JobRefused, Progress
+from app.services.orders.jobs import JobOutcome, JobRefused, Progress, Work
 from app.services.orders.types import handler_for
 from app.services.orders.types.new_houses import NewHousesHandler, deposit_point, numbered
 from app.services.reference import code_map
@@ -164,7 +164,7 @@ def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_id
     return jobs.start(session, order, user, "trade_fetch", params, app=app, locale=locale)
 
 
-def job_work(kind: str, params: dict[str, Any], config: Any) -> Callable[[Session, Progress], JobOutcome]:
+def job_work(kind: str, params: dict[str, Any], config: Any) -> Work:
     """The work of a queued job from its plain parameters (``jobs.start``)."""
     if kind == "import":
         data = queued_upload_path(params["stored"], config["UPLOAD_FOLDER"]).read_bytes()
