@@ -10,7 +10,7 @@ PORT ?= 5000
 TRADE_PORT ?= 5001
 DEMO_PASSWORD ?= Demo@2026
 
-.PHONY: run test venv install install-test system-deps translations migrate demo test-sqlite test-postgres test-browser bench clean
+.PHONY: run dev test venv install install-test system-deps translations migrate demo test-sqlite test-postgres test-redis test-browser bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,8 +38,13 @@ migrate: install
 	$(BIN)/flask security sync >/dev/null
 	$(BIN)/flask codes load
 
+# gunicorn + one queue consumer + the trading-system simulator, as in production.
 run: migrate
-	@bash scripts/run-dev.sh $(HOST) $(PORT) $(TRADE_PORT) "$(DEMO_PASSWORD)"
+	@bash scripts/run.sh serve $(HOST) $(PORT) $(TRADE_PORT) "$(DEMO_PASSWORD)"
+
+# The same with the Flask development server instead of gunicorn.
+dev: migrate
+	@bash scripts/run.sh dev $(HOST) $(PORT) $(TRADE_PORT) "$(DEMO_PASSWORD)"
 
 test: install-test
 	bash scripts/test-all.sh
@@ -49,6 +54,9 @@ test-sqlite: install-test
 
 test-postgres: install-test
 	bash scripts/test-postgres.sh
+
+test-redis: install-test
+	bash scripts/test-redis.sh
 
 test-browser: install-test
 	$(BIN)/python -m pytest -q -m browser tests

@@ -47,6 +47,11 @@ def _database_uri() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'platform.sqlite'}"
 
 
+def _redis_url() -> str:
+    """The shared store for several workers or machines (HUEY_REDIS_URL, else REDIS_URL), or ""."""
+    return os.environ.get("HUEY_REDIS_URL") or os.environ.get("REDIS_URL") or ""
+
+
 def _password_complexity(password: str) -> None:
     """FAB calls this with every new password (it wants a callable, not a dotted path)."""
     from app.security.passwords import check_password_complexity
@@ -85,7 +90,8 @@ class Config:
     LOCKOUT_MAX_FAILURES = _env_int("LOCKOUT_MAX_FAILURES", 10)
     LOCKOUT_WINDOW_MINUTES = _env_int("LOCKOUT_WINDOW_MINUTES", 15)
     LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 15)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # The per-address limit counts in Redis when one is configured, so every worker counts together.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", _redis_url() or "memory://")
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = _password_complexity
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_env_int("JWT_ACCESS_MINUTES", 30))
@@ -120,8 +126,19 @@ class Config:
     IMPORT_KEEP_DAYS = _env_int("IMPORT_KEEP_DAYS", 7)
     IMPORT_MAX_MB = _env_int("IMPORT_MAX_MB", 50)
     EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 100_000)
-    #: Run long order jobs (imports, trading-system fetches) inside the request instead of a thread.
+    #: Run long order jobs (imports, trading-system fetches) inside the request instead of queueing.
     ORDER_JOBS_INLINE = _env_bool("ORDER_JOBS_INLINE", False)
+
+    # Background queue (huey, app/queue.py): order jobs, outbox delivery, the nightly backup run in
+    # a consumer process (`huey_consumer app.worker.huey`). Redis when a URL is set (several
+    # workers and machines share it), else a SQLite file under instance/ (nothing to install).
+    HUEY_NAME = os.environ.get("HUEY_NAME", "jm")
+    HUEY_REDIS_URL = _redis_url()
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "queue.sqlite"))
+    #: Run every task at once in the enqueuing process (tests, scripts); periodic tasks then never run.
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    #: /health fails its queue part when no consumer has reported for this many seconds.
+    HEALTH_QUEUE_MAX_SILENCE_SECONDS = _env_int("HEALTH_QUEUE_MAX_SILENCE_SECONDS", 180)
 
     # Special account shown on payment notices (专户银行)
     FUND_BANK_NAME = os.environ.get("FUND_BANK_NAME", "中国建设银行江门分行营业部")
@@ -142,8 +159,9 @@ class Config:
     TRADE_READ_TIMEOUT = float(os.environ.get("TRADE_READ_TIMEOUT", "10"))
     TRADE_RETRIES = _env_int("TRADE_RETRIES", 2)
     TRADE_BACKOFF_FACTOR = float(os.environ.get("TRADE_BACKOFF_FACTOR", "0.5"))
+    #: Deliver the outbox from the queue: right after each commit that queued a push, and every
+    #: minute (retries, pushes of other processes).
     TRADE_BACKGROUND_DELIVERY = _env_bool("TRADE_BACKGROUND_DELIVERY", True)
-    TRADE_DELIVERY_INTERVAL = _env_int("TRADE_DELIVERY_INTERVAL", 15)
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_BACKOFF_SECONDS = _env_int("OUTBOX_BACKOFF_SECONDS", 60)
     OUTBOX_BACKOFF_MAX_SECONDS = _env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
@@ -154,7 +172,7 @@ class Config:
     # Operations: backups, health, logs (README "Backup and restore", "Health and logs")
     MIGRATIONS_DIR = str(BASE_DIR / "migrations")
     BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
-    #: The nightly backup thread runs in the serving process (JM_SERVING=1) at BACKUP_AT local time.
+    #: The queue consumer runs the nightly backup at BACKUP_AT local time (BABEL_DEFAULT_TIMEZONE).
     BACKUP_NIGHTLY = _env_bool("BACKUP_NIGHTLY", True)
     BACKUP_AT = os.environ.get("BACKUP_AT", "02:30")
     BACKUP_KEEP = _env_int("BACKUP_KEEP", 14)
@@ -174,5 +192,8 @@ class TestConfig(Config):
     AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = False
     TRADE_BACKGROUND_DELIVERY = False
+    HUEY_IMMEDIATE = True  # tasks run in the test's process; tests/test_queue*.py run a consumer
+    HUEY_REDIS_URL = ""    # a test opts into Redis itself (TEST_REDIS_URL, scripts/test-redis.sh)
+    RATELIMIT_STORAGE_URI = "memory://"
     BANK_HMAC_SECRET = "test-bank-secret"
     TRADE_INBOUND_TOKEN = "test-inbound-token"  # the API is on in tests, as the bank API is

@@ -21,5 +21,5 @@ def create_app(config: Optional[Any] = None, **overrides: Any) -> Flask:
     init.init_request_guards(app)
     init.init_security_headers(app)
     init.init_cli(app)
-    init.init_background(app)
+    init.init_queue(app)
     return app

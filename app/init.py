@@ -101,20 +101,9 @@ def init_cli(app: Flask) -> None:
             register(app)
 
 
-def init_background(app: Flask) -> None:
-    """Threads of the serving process, named in ``app.extensions["background_threads"]`` for
-    /health: the outbox deliverer and the nightly backup."""
-    import os
+def init_queue(app: Flask) -> None:
+    """The background queue (``app.extensions["queue"]``): order jobs, outbox delivery and the
+    nightly backup run in its consumer process, not in threads of this one (``app/queue.py``)."""
+    from app.queue import init_queue as install
 
-    # Only the serving process (not `flask db upgrade` etc.) runs them.
-    if app.config.get("TESTING") or os.environ.get("JM_SERVING") != "1":
-        return
-    threads = app.extensions.setdefault("background_threads", {})
-    if app.config.get("TRADE_BACKGROUND_DELIVERY"):
-        from app.services.outbox import start_background_deliverer
-
-        threads["trade-outbox"] = start_background_deliverer(app, app.config["TRADE_DELIVERY_INTERVAL"])
-    if app.config.get("BACKUP_NIGHTLY"):
-        from app.services.backup.schedule import start_backup_scheduler
-
-        threads["backup-nightly"] = start_backup_scheduler(app)
+    install(app)

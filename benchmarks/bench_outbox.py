@@ -3,8 +3,9 @@
 Builds a throw-away SQLite database (schema, roles, demo data), opens the simulator's
 华信·江畔花园 project (2,128 houses, every one known to the trading system) in a new property area
 and queues one bulk push per house, as approving its 物业区域采集 order does. Then, with the
-trading-system simulator served over HTTP on a loopback port and the app's background deliverer
-running exactly as in production (``TRADE_DELIVERY_INTERVAL`` 15 s between idle ticks):
+trading-system simulator served over HTTP on a loopback port and a huey consumer (two thread
+workers, the SQLite queue store) delivering exactly as in production: woken by each commit that
+queued pushes, draining while a backlog moves, and ticking every minute:
 
 1. backlog: seconds from the commit that queued the 2,128 pushes until the simulator holds all;
 2. payment: a fresh backlog of 2,000 bulk pushes is queued, and once the deliverer is busy with
@@ -161,7 +162,7 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.services.outbox import start_background_deliverer
+    from app.queue import queue_of
     from app.models.payment import CHANNEL_BANK
     from app.services.payments.confirm import confirm_payment
     from app.services.payments.notices import local_today
@@ -171,12 +172,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
     sim = SimulatorServer(str(tmp / "sim.sqlite")).start()
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite'}",
-                     TRADE_BASE_URL=sim.url, TRADE_TOKEN=sim.token)
+                     TRADE_BASE_URL=sim.url, TRADE_TOKEN=sim.token, HUEY_IMMEDIATE=False,
+                     HUEY_SQLITE_PATH=str(tmp / "queue.sqlite"), TRADE_BACKGROUND_DELIVERY=True)
     with app.app_context():
         area = open_project(app)
         area_id = area.id
-        deliverer = start_background_deliverer(app, app.config["TRADE_DELIVERY_INTERVAL"])
-        time.sleep(0.5)  # the first, empty run is over: the thread waits for its next tick
+        consumer = queue_of(app).huey.create_consumer(workers=2, worker_type="thread")
+        consumer.start()
 
         queued = queue_bulk(area_id, None)
         backlog_s = wait_until(delivered_all, 300, "the backlog")
@@ -198,7 +200,7 @@ def main() -> None:
         left_when_held = pending_count()
         wait_until(delivered_all, 300, "the second backlog")
         base_s = baseline(sim.url, sim.token)
-        deliverer.stop(5)
+        consumer.stop(graceful=True)
     sim.stop()
 
     print(f"{queued:,} pushes delivered in {backlog_s:.2f} s "

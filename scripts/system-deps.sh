@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages for PDF printing, Chinese fonts, the PostgreSQL test run and the browser tests.
+# Debian packages for PDF printing, Chinese fonts, the PostgreSQL and Redis test runs and the browser tests.
 # Installed only when running as root (CI and fresh machines); otherwise we just report what is missing.
 set -euo pipefail
-packages=(wkhtmltopdf fonts-noto-cjk chromium postgresql poppler-utils)
+packages=(wkhtmltopdf fonts-noto-cjk chromium postgresql poppler-utils redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,4 @@
-"""/health up and down (database unreachable, upload folder read-only, a stopped thread, a lagging
+"""/health up and down (database unreachable, upload folder read-only, no queue consumer, a lagging
 outbox), and log lines carrying the request id and the user id in a parseable format."""
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from flask import Flask
 from app.extensions import db
 from app.models.outbox import OutboxMessage
 from app.request_log import configure_handler
-from app.services.backup.schedule import BackupScheduler
 from tests.conftest import build_test_app
 
-PARTS = {"database", "background", "uploads", "outbox"}
+PARTS = {"database", "queue", "uploads", "outbox"}
 
 
 def test_health_answers_without_login_and_without_data(anon_client: Any, demo: Any) -> None:
@@ -82,17 +81,28 @@ def test_a_read_only_upload_folder_gives_503_naming_it(anon_client: Any, read_on
     assert list(read_only_uploads.iterdir()) == []
 
 
-def test_a_stopped_background_thread_gives_503(app: Flask, anon_client: Any) -> None:
-    never_started = BackupScheduler(lambda: None, "02:30", "Asia/Shanghai")
-    app.extensions["background_threads"] = {"backup-nightly": never_started}
+def test_a_queue_without_consumer_gives_503_until_one_reports(app: Flask, anon_client: Any,
+                                                              tmp_path: Path) -> None:
+    from app.queue import PlatformQueue
+
+    queued = build_test_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                            UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], HUEY_IMMEDIATE=False,
+                            HUEY_SQLITE_PATH=str(tmp_path / "queue.sqlite"))
     try:
-        response = anon_client.get("/health")
+        client = queued.test_client()
+        response = client.get("/health")
+        assert response.status_code == 503
+        body = response.get_json()
+        assert body["failing"] == ["queue"]
+        assert body["checks"]["queue"] == {"ok": False, "backend": "sqlite", "pending": 0,
+                                           "scheduled": 0, "consumer_seen_seconds_ago": None}
+        # A consumer's start (or its minute heartbeat) is seen by every web worker.
+        PlatformQueue(queued).beat()
+        body = client.get("/health").get_json()
+        assert body["status"] == "ok" and body["checks"]["queue"]["consumer_seen_seconds_ago"] == 0
     finally:
-        del app.extensions["background_threads"]
-    assert response.status_code == 503
-    body = response.get_json()
-    assert body["failing"] == ["background"]
-    assert body["checks"]["background"]["threads"] == {"backup-nightly": "stopped"}
+        with queued.app_context():
+            db.engine.dispose()
 
 
 def test_an_outbox_far_behind_gives_503_with_its_lag(app: Flask, anon_client: Any, session: Any,
@@ -159,21 +169,3 @@ def test_log_lines_carry_request_id_and_user_id(client_for: Any, anon_client: An
     assert [p["request_id"] for p in pairs] == [r["request_id"] for r in records]
     mine = next(p for p in pairs if p["request_id"] == generated)
     assert mine["user_id"] == str(demo.users["dev_a"].id) and mine["msg"] == "GET /orders/ 200"
-
-
-def test_the_serving_process_runs_the_nightly_backup_thread_and_health_sees_it(
-        monkeypatch: pytest.MonkeyPatch, app: Flask, tmp_path: Path) -> None:
-    monkeypatch.setenv("JM_SERVING", "1")
-    serving = build_test_app(TESTING=False, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                             UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], BACKUP_DIR=str(tmp_path),
-                             TRADE_BACKGROUND_DELIVERY=False, BACKUP_NIGHTLY=True)
-    scheduler = serving.extensions["background_threads"]["backup-nightly"]
-    try:
-        body = serving.test_client().get("/health").get_json()
-        assert body["checks"]["background"] == {"ok": True, "threads": {"backup-nightly": "running"}}
-    finally:
-        scheduler.stop(5)
-        with serving.app_context():
-            db.engine.dispose()
-    assert not scheduler.alive
-    assert serving.test_client().get("/health").status_code == 503

@@ -1,4 +1,4 @@
-"""The nightly backup: when it runs, one archive per night across workers, pruning, failures kept."""
+"""The nightly backup: one archive per night across workers, pruning (its schedule: tests/test_queue.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,17 +9,9 @@ from typing import Any
 from flask import Flask
 
 from app.services.backup import Tools, nightly_backup, prune
-from app.services.backup.schedule import LOCK_NAME, BackupScheduler, archives, next_run
+from app.services.backup.schedule import LOCK_NAME, archives
 
 UTC = dt.timezone.utc
-
-
-def test_next_run_is_the_next_local_backup_time() -> None:
-    # 02:30 in Asia/Shanghai is 18:30 UTC of the day before.
-    assert next_run(dt.datetime(2026, 3, 1, 10, 0, tzinfo=UTC), "02:30", "Asia/Shanghai") == \
-        dt.datetime(2026, 3, 1, 18, 30, tzinfo=UTC)
-    assert next_run(dt.datetime(2026, 3, 1, 18, 30, tzinfo=UTC), "02:30", "Asia/Shanghai") == \
-        dt.datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 
 
 def _nightly(app: Flask, dest: Path, now: dt.datetime, keep: int = 3) -> Any:
@@ -47,18 +39,3 @@ def test_a_worker_holding_the_lock_keeps_the_others_out(app: Flask, tmp_path: Pa
         fcntl.flock(lock, fcntl.LOCK_EX)
         assert _nightly(app, tmp_path, dt.datetime.now(UTC)) is None
     assert archives(tmp_path) == []
-
-
-def test_a_failed_night_is_remembered_and_the_next_one_clears_it(tmp_path: Path) -> None:
-    outcomes: list[Any] = [OSError("disk full"), None]
-
-    def job() -> Any:
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    scheduler = BackupScheduler(job, "02:30", "Asia/Shanghai")
-    assert scheduler.run_once() is None and scheduler.last_error == "disk full"
-    assert scheduler.run_once() is None and scheduler.last_error is None
-    assert not scheduler.alive

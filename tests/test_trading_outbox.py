@@ -21,7 +21,7 @@ from app.models.base import utcnow
 from app.models.outbox import (OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, PRIORITY_BULK,
                                PRIORITY_URGENT, OutboxMessage)
 from app.models.property import HOUSE_CANCELLED, House
-from app.services.outbox import (BackgroundDeliverer, RetryPolicy, deliver_pending,
+from app.services.outbox import (RetryPolicy, deliver_pending,
                                  deposit_status_of, enqueue_deposit_push, enqueue_deposit_pushes,
                                  outbox_counts, retry, retry_many, wake_deliverers)
 from tradesim.testing import SimulatorServer
@@ -260,19 +260,6 @@ def test_cli_deliver_prints_a_summary(app, session, demo, trade, monkeypatch) ->
     assert "delivered: 2" in status.output
 
 
-def test_background_deliverer_sends_and_stops(app, session, demo, trade, monkeypatch) -> None:
-    enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="x")
-    session.commit()
-    monkeypatch.setitem(app.config, "TRADE_BASE_URL", trade.url)
-    monkeypatch.setitem(app.config, "TRADE_TOKEN", trade.token)
-    deliverer = BackgroundDeliverer(app, interval_seconds=0.05).start()
-    try:
-        wait_until_delivered(session, "background deliverer did not deliver")
-    finally:
-        deliverer.stop(timeout=5)
-    assert not deliverer.alive
-
-
 def wait_until_delivered(session: Any, failure: str, seconds: float = 10) -> None:
     """Poll until the first outbox message is delivered; fail with ``failure`` after ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -353,36 +340,34 @@ def test_urgent_pushes_overtake_a_bulk_backlog(session, demo, client, trade) -> 
     assert delivered == [bulk[0].id, payment.id, contract.id]
 
 
-def test_commit_wakes_the_background_deliverer_at_once(app, session, demo, trade,
-                                                       monkeypatch) -> None:
+def test_commit_wakes_the_deliverer_at_once(app, session, demo, trade, monkeypatch) -> None:
+    # The queue runs tasks in this process (HUEY_IMMEDIATE): the commit's wake delivers before
+    # commit() returns; tests/test_queue.py shows the same with a real consumer.
     monkeypatch.setitem(app.config, "TRADE_BASE_URL", trade.url)
     monkeypatch.setitem(app.config, "TRADE_TOKEN", trade.token)
-    # An hour between ticks: only the wake can deliver within the test.
-    deliverer = BackgroundDeliverer(app, interval_seconds=3600).start()
-    try:
-        time.sleep(0.3)  # let the first (empty) run finish and the thread wait
-        enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="payment")
-        session.commit()
-        wait_until_delivered(session, "the commit did not wake the deliverer")
-    finally:
-        deliverer.stop(timeout=5)
+    monkeypatch.setitem(app.config, "TRADE_BACKGROUND_DELIVERY", True)
+    enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="payment")
+    session.commit()
+    assert messages(session)[0].status == OUTBOX_DELIVERED
+    assert len(trade.pushes()) == 1
 
 
 def test_rolled_back_push_does_not_wake(session, demo) -> None:
     from app.services import outbox
 
-    seen = []
-    probe = threading.Event()
-    with outbox._wake_lock:
-        outbox._wake_events.add(probe)
+    woken: list[bool] = []
+
+    def probe() -> None:
+        woken.append(True)
+
+    outbox.on_wake(probe)
     try:
         enqueue_deposit_push(session, linked_houses(session, demo, 1)[0], reason="x")
         session.rollback()
         session.commit()
-        seen.append(probe.is_set())
+        seen = [len(woken)]
         wake_deliverers()
-        seen.append(probe.is_set())
+        seen.append(len(woken))
     finally:
-        with outbox._wake_lock:
-            outbox._wake_events.discard(probe)
-    assert seen == [False, True]
+        outbox._wake_hooks.remove(probe)
+    assert seen == [0, 1]

@@ -1,7 +1,7 @@
 """Is this process able to serve? Each check answers for one part, by name, without any data.
 
-Parts: ``database`` (a round trip), ``background`` (the threads of the serving process are alive),
-``uploads`` (the upload folder takes a file) and ``outbox`` (how far pushes to the trading system
+Parts: ``database`` (a round trip), ``queue`` (the background queue answers and a consumer has
+reported lately), ``uploads`` (the upload folder takes a file) and ``outbox`` (how far pushes to the trading system
 are behind). /health answers 503 naming every part that failed.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
@@ -68,15 +68,39 @@ def check_upload_folder(folder: str | os.PathLike[str]) -> Check:
     return Check(readable)
 
 
-def check_background(threads: Mapping[str, Any]) -> Check:
-    """Every thread this process started must still run (none started is fine: tests, CLI)."""
-    states = {name: "running" if thread.alive else "stopped" for name, thread in sorted(threads.items())}
-    errors = {name: thread.last_error for name, thread in threads.items()
-              if getattr(thread, "last_error", None)}
-    detail: dict[str, Any] = {"threads": states}
-    if errors:
-        detail["last_errors"] = sorted(errors)
-    return Check(all(state == "running" for state in states.values()), detail)
+@dataclass
+class QueueState:
+    """What the queue (``app/queue.py``) says of itself; ``consumer_silence`` is the seconds since a
+    consumer last reported (None: never)."""
+
+    backend: str
+    reachable: bool
+    pending: int = 0
+    scheduled: int = 0
+    consumer_silence: Optional[float] = None
+    immediate: bool = False
+    last_errors: list[str] = field(default_factory=list)
+    error: Optional[str] = None
+
+
+def check_queue(state: Optional[QueueState], max_silence_seconds: int) -> Check:
+    """The store must answer, and (unless tasks run in the enqueuing process) a consumer must have
+    reported within ``max_silence_seconds``: otherwise queued imports and pushes wait forever."""
+    if state is None:
+        return Check(None, {"skipped": "no queue"})
+    if not state.reachable:
+        return Check(False, {"backend": state.backend, "error": state.error})
+    detail: dict[str, Any] = {"backend": state.backend, "pending": state.pending,
+                              "scheduled": state.scheduled}
+    if state.immediate:
+        detail["mode"] = "immediate"
+        return Check(True, detail)
+    detail["consumer_seen_seconds_ago"] = (None if state.consumer_silence is None
+                                           else int(state.consumer_silence))
+    if state.last_errors:
+        detail["last_errors"] = sorted(state.last_errors)
+    alive = state.consumer_silence is not None and state.consumer_silence <= max_silence_seconds
+    return Check(alive, detail)
 
 
 def check_outbox(engine: Engine, max_lag_seconds: int, now: Optional[dt.datetime] = None) -> Check:
@@ -98,10 +122,10 @@ def check_outbox(engine: Engine, max_lag_seconds: int, now: Optional[dt.datetime
                                           "max_lag_seconds": max_lag_seconds})
 
 
-def run_checks(engine: Engine, upload_folder: str | os.PathLike[str], threads: Mapping[str, Any],
-               outbox_max_lag_seconds: int) -> HealthReport:
+def run_checks(engine: Engine, upload_folder: str | os.PathLike[str], queue: Optional[QueueState],
+               outbox_max_lag_seconds: int, queue_max_silence_seconds: int = 180) -> HealthReport:
     database = check_database(engine)
     outbox = (check_outbox(engine, outbox_max_lag_seconds) if database.ok
               else Check(None, {"skipped": "database"}))
-    return HealthReport({"database": database, "background": check_background(threads),
+    return HealthReport({"database": database, "queue": check_queue(queue, queue_max_silence_seconds),
                          "uploads": check_upload_folder(upload_folder), "outbox": outbox})

@@ -8,23 +8,19 @@ back-off; a message that keeps failing is parked for the fund office, who can ``
 message keeps one idempotency key for all its resends, so the trading system never counts a push
 twice.
 
-Latency: committing a transaction that queued a push wakes the background deliverer of this
-process at once (``after_commit``), so a confirmed payment reaches the trading system in about a
-second rather than at the next tick; the tick (``TRADE_DELIVERY_INTERVAL``) remains for retries
-and for pushes queued by other processes.
+Latency: committing a transaction that queued a push calls the ``on_wake`` hooks at once
+(``after_commit``); the queue (``app/queue.py``) enqueues a delivery there, so a confirmed payment
+reaches the trading system in about a second; the queue's minute tick remains for retries.
 """
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
-import threading
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -36,7 +32,6 @@ from app.models.base import ZERO, utcnow
 from app.models.outbox import (OUTBOX_DELIVERED, OUTBOX_PARKED, OUTBOX_PENDING, PRIORITY_BULK,
                                PRIORITY_URGENT, OutboxMessage)
 from app.models.property import HOUSE_CANCELLED, HOUSE_CLOSED, House
-from app.services.background import DaemonLoop
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances,
                                  deposit_state, paid_amount)
 from app.services.unit_of_work import transaction
@@ -168,16 +163,22 @@ def _add_message(session: Session, house: House, paid: Decimal, reason: str,
 
 # ------------------------------------------------------------------ waking the deliverer
 
-_wake_events: set[threading.Event] = set()
-_wake_lock = threading.Lock()
+_wake_hooks: list[Callable[[], None]] = []
+
+
+def on_wake(hook: Callable[[], None]) -> None:
+    """Call ``hook`` after every commit that queued a push (once per hook, however often added)."""
+    if hook not in _wake_hooks:
+        _wake_hooks.append(hook)
 
 
 def wake_deliverers() -> None:
-    """Tell this process's background deliverers that pushes are waiting."""
-    with _wake_lock:
-        events = list(_wake_events)
-    for wake in events:
-        wake.set()
+    """Tell the deliverers that pushes are waiting; a failing hook must not fail the commit."""
+    for hook in list(_wake_hooks):
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - the minute tick delivers what a failed wake did not
+            log.exception("waking the outbox deliverer failed")
 
 
 @event.listens_for(Session, "after_commit")
@@ -250,7 +251,7 @@ def _send_batch(batch: list[OutboxMessage], client: TradingClient, now: dt.datet
             else:  # our credentials or the system's state, not these messages: try again later
                 _record_failure(message, exc, now, policy, report)
         return exc if isinstance(exc, (TradingUnreachable, TradingNotConfigured)) else None
-    except Exception as exc:  # noqa: BLE001 - a client bug must not stop the deliverer thread
+    except Exception as exc:  # noqa: BLE001 - a client bug must not stop the other batches
         log.exception("outbox batch of %s messages could not be sent", len(batch))
         error = TradingError(detail=f"{type(exc).__name__}: {exc}")
         for message in batch:
@@ -340,71 +341,19 @@ def outbox_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-class BackgroundDeliverer(DaemonLoop):
-    """A daemon thread running ``deliver_pending`` in its own app context.
+def run_delivery(session: Session, config: Mapping[str, Any]) -> DeliveryReport | None:
+    """One delivery run with the configured trading system and retry policy (the queue's task).
 
-    It runs again at once while due messages remain, is woken by ``wake_deliverers`` (a commit
-    that queued a push), and otherwise waits ``interval_seconds`` (retries, other processes).
+    None when the trading system is not configured.
     """
-
-    def __init__(self, app: Flask, interval_seconds: float) -> None:
-        super().__init__("trade-outbox")
-        self.app = app
-        self.interval = interval_seconds
-        self._wake = threading.Event()
-
-    def start(self) -> "BackgroundDeliverer":
-        with _wake_lock:
-            _wake_events.add(self._wake)
-        super().start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to finish after the current run and wait for it."""
-        self._stop.set()
-        self._wake.set()
-        with _wake_lock:
-            _wake_events.discard(self._wake)
-        super().stop(timeout)
-
-    def run_once(self) -> DeliveryReport | None:
-        from app.extensions import db
-
-        with self.app.app_context():
-            try:
-                with TradingClient.from_config(self.app.config) as client:
-                    report = deliver_pending(
-                        db.session, client, policy=RetryPolicy.from_config(self.app.config),
-                        batch_size=int(self.app.config.get("OUTBOX_BATCH_SIZE", BATCH_SIZE)))
-            except TradingNotConfigured:
-                log.warning("trading system not configured; outbox delivery skipped")
-                return None
-            finally:
-                db.session.remove()
-        if report.attempted:
-            log.info("outbox: %s delivered, %s failed, %s parked, %s pending", report.delivered,
-                     report.failed, report.parked, report.pending)
-        return report
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()  # a wake during the run below makes the next wait return at once
-            report = None
-            try:
-                report = self.run_once()
-            except Exception:  # noqa: BLE001 - keep the thread alive across database hiccups
-                log.exception("outbox delivery run failed")
-            if report is not None and report.due and report.delivered:
-                continue  # a backlog that is moving: keep draining, no wait
-            self._wake.wait(self.interval)
-
-
-def start_background_deliverer(app: Flask, interval_seconds: float) -> BackgroundDeliverer:
-    """Start (once per app) the background deliverer; it stops when the process exits."""
-    existing = app.extensions.get("trade_deliverer")
-    if existing is not None and existing.alive:
-        return existing
-    deliverer = BackgroundDeliverer(app, interval_seconds).start()
-    app.extensions["trade_deliverer"] = deliverer
-    atexit.register(deliverer.stop, 5.0)
-    return deliverer
+    try:
+        with TradingClient.from_config(config) as client:
+            report = deliver_pending(session, client, policy=RetryPolicy.from_config(config),
+                                     batch_size=int(config.get("OUTBOX_BATCH_SIZE", BATCH_SIZE)))
+    except TradingNotConfigured:
+        log.warning("trading system not configured; outbox delivery skipped")
+        return None
+    if report.attempted:
+        log.info("outbox: %s delivered, %s failed, %s parked, %s pending", report.delivered,
+                 report.failed, report.parked, report.pending)
+    return report

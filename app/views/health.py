@@ -12,9 +12,11 @@ blueprint = Blueprint("health", __name__)
 
 @blueprint.get("/health")
 def health() -> Response:
-    report = run_checks(db.engine, current_app.config["UPLOAD_FOLDER"],
-                        current_app.extensions.get("background_threads", {}),
-                        current_app.config["HEALTH_OUTBOX_MAX_LAG_SECONDS"])
+    queue = current_app.extensions.get("queue")
+    config = current_app.config
+    report = run_checks(db.engine, config["UPLOAD_FOLDER"], queue.state() if queue else None,
+                        config["HEALTH_OUTBOX_MAX_LAG_SECONDS"],
+                        config["HEALTH_QUEUE_MAX_SILENCE_SECONDS"])
     response = jsonify(report.to_dict())
     response.status_code = 200 if report.ok else 503
     response.headers["Cache-Control"] = "no-store"

@@ -31,7 +31,7 @@ from app.models.organisation import Organisation
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House
 from app.services.accounts import building_floors, existing_locations
 from app.services.orders import claims, staging, workflow
-from app.services.orders.jobs import JobOutcome, JobRefused, Progress
+from app.services.orders.jobs import JobOutcome, JobRefused, Progress, Work
 from app.services.orders.types import handler_for
 from app.services.orders.types.new_houses import NewHousesHandler, deposit_point, numbered
 from app.services.reference import code_map
@@ -138,10 +138,15 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
         if len(data) > limit:
             raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
                                       n=limit // (1024 * 1024)), [])
-    work = import_work(order.id, user.id, data, filename or "import.xlsx",
-                       upload_folder=config["UPLOAD_FOLDER"],
-                       max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
-    return jobs.start(session, order, user, "import", work, app=app, locale=locale)
+    # The upload waits on disk, not in the queue's store: a message holds only its name.
+    stored = _store_queued_upload(data, config["UPLOAD_FOLDER"])
+    params = {"order_id": order.id, "user_id": user.id, "stored": stored,
+              "filename": filename or "import.xlsx"}
+    try:
+        return jobs.start(session, order, user, "import", params, app=app, locale=locale)
+    except Exception:
+        queued_upload_path(stored, config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
+        raise
 
 
 def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_ids: Sequence[Any],
@@ -155,9 +160,39 @@ def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_id
         workflow.check_may(order, "edit", user)
         if not ids:
             raise ValidationFailed(_l("Tick at least one project."), [])
-    config = app.config
-    work = fetch_work(order.id, user.id, ids, lambda: trading_client(config))
-    return jobs.start(session, order, user, "trade_fetch", work, app=app, locale=locale)
+    params = {"order_id": order.id, "user_id": user.id, "project_ids": ids}
+    return jobs.start(session, order, user, "trade_fetch", params, app=app, locale=locale)
+
+
+def job_work(kind: str, params: dict[str, Any], config: Any) -> Work:
+    """The work of a queued job from its plain parameters (``jobs.start``)."""
+    if kind == "import":
+        data = queued_upload_path(params["stored"], config["UPLOAD_FOLDER"]).read_bytes()
+        return import_work(params["order_id"], params["user_id"], data, params["filename"],
+                           upload_folder=config["UPLOAD_FOLDER"],
+                           max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
+    if kind == "trade_fetch":
+        return fetch_work(params["order_id"], params["user_id"], params["project_ids"],
+                          lambda: trading_client(config))
+    raise ValueError(f"unknown order job kind {kind!r}")
+
+
+QUEUED_PREFIX = "queued-"
+
+
+def _store_queued_upload(data: bytes, upload_folder: str) -> str:
+    return _store_import_file(data, upload_folder, QUEUED_PREFIX)
+
+
+def queued_upload_path(name: str, upload_folder: str) -> Path:
+    """Where a queued import's upload waits; the name comes from the queue, so it is checked."""
+    return _import_file_path(name, upload_folder, QUEUED_PREFIX)
+
+
+def discard_queued_upload(kind: str, params: dict[str, Any], config: Any) -> None:
+    """A finished (or failed) import no longer needs its upload."""
+    if kind == "import":
+        queued_upload_path(params["stored"], config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
 
 
 def trading_client(config: Any) -> TradingClient:
@@ -344,17 +379,28 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
         marked = mark_errors(data, filename, errors)
     except ExcelFileError:
         return None
+    return _store_import_file(marked, upload_folder)
+
+
+def marked_copy_path(name: str, upload_folder: str) -> Path:
+    return _import_file_path(name, upload_folder)
+
+
+def _store_import_file(data: bytes, upload_folder: str, prefix: str = "") -> str:
+    """Store ``data`` under a generated name in the imports folder; returns the name."""
     folder = Path(upload_folder) / IMPORT_SUBFOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}.xlsx"
-    (folder / name).write_bytes(marked)
+    name = f"{prefix}{uuid.uuid4().hex}.xlsx"
+    (folder / name).write_bytes(data)
     os.chmod(folder / name, 0o640)
     return name
 
 
-def marked_copy_path(name: str, upload_folder: str) -> Path:
-    if not (len(name) == 37 and name.endswith(".xlsx") and all(c in "0123456789abcdef" for c in name[:32])):
-        raise ValueError("unexpected marked copy name")
+def _import_file_path(name: str, upload_folder: str, prefix: str = "") -> Path:
+    """The path of a stored import file; a name that is not one we generated is refused."""
+    stem = name[len(prefix):-len(".xlsx")] if name.startswith(prefix) and name.endswith(".xlsx") else ""
+    if not (len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)):
+        raise ValueError("unexpected import file name")
     return Path(upload_folder) / IMPORT_SUBFOLDER / name
 
 

@@ -1,21 +1,20 @@
 """Long work on an order (importing a big sheet, fetching a 2,000-house project) off the request.
 
-The request creates an ``OrderJob`` row and returns its id at once; the work runs in a thread of
-the same process with its own session and reports progress by updating the job row on a separate
-connection, so the page's polls (from any worker) see it. The work writes its result in one short
-transaction at its end; until then it only reads, which keeps the progress updates from waiting on
-its locks. With ``ORDER_JOBS_INLINE`` set (tests, scripts) the work runs inside the request.
+The request creates an ``OrderJob`` row and enqueues the job on the background queue
+(``app/queue.py``) with plain values only (ids, the stored upload's name); a consumer process runs
+it with its own session and reports progress by updating the job row on a separate connection, so
+the page's polls (from any worker) see it. A queued job waits in the queue's store, so a restart
+of the web process does not lose it. The work writes its result in one short transaction at its
+end; until then it only reads, which keeps the progress updates from waiting on its locks. With
+``ORDER_JOBS_INLINE`` set (tests, scripts) the work runs inside the request.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
-from flask import Flask
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -58,8 +57,7 @@ Work = Callable[[Session, "Progress"], JobOutcome]
 class Progress:
     """Writes ``done`` / ``total`` / ``message`` to the job row, committed on its own connection."""
 
-    def __init__(self, app: Flask, job_id: int) -> None:
-        self.app = app
+    def __init__(self, job_id: int) -> None:
         self.job_id = job_id
 
     def __call__(self, done: int, total: int, message: Any = "") -> None:
@@ -88,11 +86,12 @@ def purge_finished(session: Session, upload_folder: str, keep_days: int) -> int:
     return len(old)
 
 
-def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Work, *,
-          app: Flask, locale: str) -> OrderJob:
-    """Record the job, then run ``work`` in the background (or inline when configured).
+def start(session: Session, order: BusinessOrder, user: Any, kind: str, params: dict[str, Any], *,
+          app: Any, locale: str) -> OrderJob:
+    """Record the job, then queue it (or run it inline when configured).
 
-    ``app`` runs the background thread; ``locale`` is the language its messages are written in.
+    ``kind`` and ``params`` (plain JSON values) name the work (``intake.job_work``); ``app`` gives
+    the config and the queue; ``locale`` is the language the job's messages are written in.
     One job per order at a time: two imports racing each other would both pass their checks.
     """
     purge_finished(session, app.config["UPLOAD_FOLDER"], int(app.config.get("IMPORT_KEEP_DAYS", 7)))
@@ -108,36 +107,45 @@ def start(session: Session, order: BusinessOrder, user: Any, kind: str, work: Wo
                        state=JOB_RUNNING, done=0, total=0)
         session.add(job)
     if app.config.get("ORDER_JOBS_INLINE"):
-        _execute(app, job.id, work, session)
-        session.refresh(job)
-        return job
-    thread = threading.Thread(target=_thread, args=(app, job.id, work, locale),
-                              name=f"order-job-{job.id}", daemon=True)
-    thread.start()
+        run(app.config, job.id, kind, params, session)
+    else:
+        try:
+            app.extensions["queue"].enqueue_order_job(job.id, kind, params, locale)
+        except Exception:
+            # The queue's store is down: the job must not stay "running" and block the order.
+            log.exception("order job %s could not be queued", job.id)
+            _finish(job.id, JOB_FAILED, str(_l("The operation failed unexpectedly. Please try "
+                                                "again.")), [], None)
+            raise
+    session.refresh(job)
     return job
 
 
-def _thread(app: Flask, job_id: int, work: Work, locale: str) -> None:
-    with app.app_context():
-        try:
-            with force_locale(locale):
-                _execute(app, job_id, work, db.session)
-        finally:
-            db.session.remove()
+def run(config: Mapping[str, Any], job_id: int, kind: str, params: dict[str, Any],
+        session: Session) -> None:
+    """Do the job (the queue's task, or inline) and record its outcome on its row."""
+    from app.services.orders.intake import job_work
 
-
-def _execute(app: Flask, job_id: int, work: Work, session: Session) -> None:
+    with db.engine.connect() as conn:  # as Progress: the work's session starts clean below
+        state = conn.scalar(select(OrderJob.state).where(OrderJob.id == job_id))
+    if state != JOB_RUNNING:
+        return  # finished meanwhile (a restarted consumer's second try), or gone
     try:
+        work = job_work(kind, params, config)
         with unit_of_work(session):  # the work's reads and its staging, refused as one
-            outcome = work(session, Progress(app, job_id))
+            outcome = work(session, Progress(job_id))
         _finish(job_id, JOB_DONE, outcome.message, outcome.problems, outcome.result_name)
     except DomainError as error:
         _finish(job_id, JOB_FAILED, str(error.message), error.problems,
                 getattr(error, "result_name", None))
-    except Exception:  # noqa: BLE001 - a background thread has nobody else to tell
+    except Exception:  # noqa: BLE001 - a background job has nobody else to tell
         log.exception("order job %s failed", job_id)
         _finish(job_id, JOB_FAILED, str(_l("The operation failed unexpectedly. Please try again.")),
                 [], None)
+    finally:
+        from app.services.orders.intake import discard_queued_upload
+
+        discard_queued_upload(kind, params, config)
 
 
 def _finish(job_id: int, state: str, message: str, problems: list[Problem],
