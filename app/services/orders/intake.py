@@ -138,9 +138,9 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
         if len(data) > limit:
             raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
                                       n=limit // (1024 * 1024)), [])
-    work = import_work(order.id, user.id, data, filename or "import.xlsx",
-                       upload_folder=config["UPLOAD_FOLDER"],
-                       max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
+    work = handler_for(order.type).import_work(
+        order, user, data, filename or "import.xlsx", upload_folder=config["UPLOAD_FOLDER"],
+        max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
     return jobs.start(session, order, user, "import", work, app=app, locale=locale)
 
 
@@ -352,6 +352,16 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
     return name
 
 
+def refuse_cells(result: ImportResult, data: bytes, filename: str, upload_folder: str
+                 ) -> JobRefused:
+    """The refusal of a sheet with bad cells: each named by row and column, a marked copy kept."""
+    return JobRefused(
+        _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
+        [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
+         for e in result.errors],
+        _save_marked_copy(data, filename, result.errors, upload_folder))
+
+
 def marked_copy_path(name: str, upload_folder: str) -> Path:
     if not (len(name) == 37 and name.endswith(".xlsx") and all(c in "0123456789abcdef" for c in name[:32])):
         raise ValueError("unexpected marked copy name")
@@ -379,11 +389,7 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
         result, numbers = read_with_row_numbers(data, house_codes(session), price_required,
                                                 max_rows)
         if not result.ok:
-            raise JobRefused(
-                _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
-                [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
-                 for e in result.errors],
-                _save_marked_copy(data, filename, result.errors, upload_folder))
+            raise refuse_cells(result, data, filename, upload_folder)
         incoming = sheet_incoming(result.rows, numbers)
         progress(1, 3, _("Checking %(n)d houses…", n=len(incoming.houses)))
         problems = incoming_problems(session, order, incoming)
