@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from app.documents.excel.split_sheet import (SOURCES, export_split_sheet, read_split_sheet,
                                              source_codes)
@@ -34,7 +34,6 @@ from app.domain.location import location_text
 from app.domain.money import share_by_weights
 from app.errors import Conflict, Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
-from app.models.codes import KIND_HOUSE_USE
 from app.models.order import APPROVED, HOUSE_SPLIT_MERGE, BusinessOrder
 from app.models.payment import Refund
 from app.models.property import HOUSE_CLOSED, HOUSE_OPEN, SOURCE_ORDER, Building, House
@@ -49,18 +48,16 @@ from app.services.orders.types.base import (HOUSE_PICK, SHEET_ROUNDTRIP, ExtraTa
 from app.services.orders.types.house_cancel import unpaid_notices
 from app.services.orders.types.refund_account import RefundAccountHandler
 from app.services.outbox import enqueue_deposit_pushes
-from app.services.reference import code_map
 from app.services.standards import NoStandard, PriceRequired, StandardBook
 
 SPLIT = "split"
 MERGE = "merge"
 KIND_LABELS = {SPLIT: _l("Split"), MERGE: _l("Merge")}
-#: A house as the lines show it, old and new alike.
+#: A house as the lines show it, old and new alike (a new one by the houses it comes from).
 HOUSE_COLUMNS: dict[str, Any] = {
-    "code": _l("House number"), "sources": _l("Comes from"), "building": _l("Building"),
+    "code": _l("House number"), "building": _l("Building"),
     "unit": _l("Unit"), "floor": _l("Floor"), "room": _l("Room"),
-    "building_area": _l("Floor area"), "use_code": _l("House use"), "has_lift": _l("Lift"),
-    "status": _l("Status"),
+    "building_area": _l("Floor area"), "status": _l("Status"),
 }
 STATUS_LABELS = {HOUSE_OPEN: _l("Open"), HOUSE_CLOSED: _l("Closed (split or merged)")}
 
@@ -559,21 +556,16 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
     def lines_summary(self, session: Session, order: BusinessOrder) -> str:
         old = len(staging.changes(session, order.id, staging.HOUSE))
         new = len(self.new_lines(session, order))
-        return _("%(old)d houses become %(new)d houses.", old=old, new=new)
+        return _("%(old)d old houses, %(new)d resulting houses.", old=old, new=new)
 
-    def _cells(self, session: Session, data: Optional[dict[str, Any]]) -> list[str]:
+    def _cells(self, data: Optional[dict[str, Any]]) -> list[str]:
         if not data:
             return []
-        uses = code_map(session, KIND_HOUSE_USE)
         cells = []
         for key in HOUSE_COLUMNS:
             value = data.get(key)
-            if key == "sources":
-                value = "、".join(value or [])
-            elif key == "use_code":
-                value = uses.get(value, value)
-            elif key == "has_lift":
-                value = _("Yes") if value else _("No")
+            if key == "code" and not value:  # a resulting house: numbered on approval
+                value = _("From %(codes)s", codes="、".join(data.get("sources") or []))
             elif key == "status":
                 value = STATUS_LABELS.get(value or HOUSE_OPEN, value)
             cells.append("" if value is None else str(value))
@@ -581,10 +573,9 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
 
     def lines_table(self, order: BusinessOrder, lines: Any = None, *,
                     target: str = staging.HOUSE) -> LinesTable:
-        session = object_session(order)
         rows = []
         for line in list(order.lines if lines is None else lines):
-            before, after = self._cells(session, line.before), self._cells(session, line.after)
+            before, after = self._cells(line.before), self._cells(line.after)
             rows.append(LineRow(seq=line.seq, action=line.action, target=line.target,
                                 before=before, after=after,
                                 changed=[b != a for b, a in zip(before, after)]))
@@ -596,7 +587,7 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
         plan_rows = [[row[1] or row[0], row[4], row[5] if row[5] not in ("", _("(new)"))
                       else row[12], row[9]] for row in table.rows]
         refunds = self._refunds(session, order)
-        total = sum((amount for _h, _d, _b, amount in refunds), ZERO)
+        total = sum((line.refund for line in refunds), ZERO)
         totals: list[tuple[str, Any]] = [
             (_("Old houses"), len(staging.changes(session, order.id, staging.HOUSE))),
             (_("New houses"), len(self.new_lines(session, order))),
@@ -610,24 +601,22 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
                                rows=plan_rows, caption=table.caption),
             totals=totals)
 
-    def _refunds(self, session: Session, order: BusinessOrder
-                 ) -> list[tuple[House, Decimal, Decimal, Decimal]]:
-        """(new house or its first old house, amount due, balance, refund) of each excess."""
+    def _refunds(self, session: Session, order: BusinessOrder) -> list[RefundLine]:
+        """Each new house's balance above its amount due: the refund records once approved,
+        the plan (the houses not numbered yet) before."""
         if order.status == APPROVED:
-            return [(h, h.amount_due, h.amount_due + amount, amount) for h, amount in
-                    session.execute(select(House, Refund.amount)
-                                    .join(Refund, Refund.house_id == House.id)
-                                    .where(Refund.order_id == order.id).order_by(Refund.id))]
-        plan = self.plan(session, order)
-        return [(g.old[0].house, n.due or ZERO, n.balance, n.refund)
-                for g in plan.groups for n in g.new if n.refund > 0]
+            return [RefundLine(h.code, location_text(h.building.name, h.unit, h.room, h.floor),
+                               h.building_area, h.amount_due + amount, h.amount_due, amount)
+                    for h, amount in session.execute(
+                        select(House, Refund.amount).join(Refund, Refund.house_id == House.id)
+                        .where(Refund.order_id == order.id).order_by(Refund.id))]
+        return [RefundLine(_("(new)"), staging.location_text(n.data),
+                           Decimal(n.data["building_area"]), n.balance, n.due or ZERO, n.refund)
+                for n in self.plan(session, order).new_houses if n.refund > 0]
 
     def refund_form(self, session: Session, order: BusinessOrder) -> Optional[RefundForm]:
         """The 退款申请表 of the balances above the new houses' amounts due (None when none)."""
-        return self.build_refund_form(session, order, [
-            RefundLine(h.code, location_text(h.building.name, h.unit, h.room, h.floor),
-                       h.building_area, balance, due, amount)
-            for h, due, balance, amount in self._refunds(session, order)])
+        return self.build_refund_form(session, order, self._refunds(session, order))
 
 
 register_handler(SplitMergeHandler())
