@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/split_*.png.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -20,33 +19,19 @@ from app.documents.excel.house_sheet import BUILDING_AREA, BUILDING_NAME, INNER_
 from app.documents.excel.split_sheet import SOURCES
 from app.models.order import APPROVED, HOUSE_SPLIT_MERGE, BusinessOrder
 from app.models.payment import Refund
-from app.models.property import HOUSE_CLOSED, HOUSE_OPEN, Building, House
-from app.services.ledger import balances, book_deposit
+from app.models.property import HOUSE_CLOSED, House
+from app.services.ledger import balances
 from app.services.orders import drafts, intake
 from app.services.orders.drafts import AgentInput, DraftInput, save_draft
 from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
 from tests.test_browser_orders import fill_agent
-from tests.test_orders_split_merge import part, sheet
+from tests.test_orders_split_merge import garages, part, pay, sheet
 
 pytestmark = pytest.mark.browser
 
 
 def shot(page: Any, artifacts_dir: Path, name: str) -> None:
     page.screenshot(path=str(artifacts_dir / f"split_{name}.png"), full_page=True)
-
-
-def garages(session: Any, demo: Any, n: int) -> list[House]:
-    building = session.scalar(select(Building).where(Building.area_id == demo.area_a.id,
-                                                     Building.name == "地下车库"))
-    return list(session.scalars(select(House).where(House.building_id == building.id,
-                                                    House.status == HOUSE_OPEN)
-                                .order_by(House.id).limit(n)))
-
-
-def pay(session: Any, house: House, amount: str) -> None:
-    book_deposit(session, house, Decimal(amount), notice_id=None, payment_type="首期",
-                 value_date=dt.date(2026, 3, 1))
-    session.commit()
 
 
 def pick(page: Any, houses: list[House]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, Problem, ValidationFailed
 from app.models.order import BusinessOrder
+from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine
 from app.models.property import HOUSE_OPEN, Building, House
 from app.security.tenant import Scope
 from app.services.orders import staging
@@ -68,6 +69,30 @@ def unavailable(session: Session, order: BusinessOrder, houses: Sequence[House])
     problems = [Problem(h.code, _l("Is already cancelled or closed."))
                 for h in houses if h.status != HOUSE_OPEN]
     return problems + workflow.houses_held_elsewhere(session, order, [h.id for h in houses])
+
+
+def unpaid_notices(session: Session, house_ids: Sequence[int]) -> dict[int, str]:
+    """House id → number of an unpaid notice (not voided) that still holds it."""
+    found: dict[int, str] = {}
+    ids = sorted(set(house_ids))
+    for start in range(0, len(ids), CHUNK):
+        for house_id, number in session.execute(
+                select(NoticeLine.house_id, Notice.number)
+                .join(Notice, Notice.id == NoticeLine.notice_id)
+                .where(NoticeLine.house_id.in_(ids[start:start + CHUNK]),
+                       Notice.status == NOTICE_UNPAID)):
+            found.setdefault(house_id, number)
+    return found
+
+
+def unclosable(session: Session, order: BusinessOrder, houses: Sequence[House]) -> list[Problem]:
+    """Houses an order cannot close (注销, 拆分合并): the unavailable ones, and those an unpaid
+    notice would still credit once they are closed."""
+    notices = unpaid_notices(session, [h.id for h in houses])
+    return unavailable(session, order, houses) + [
+        Problem(h.code, _l("Is on the unpaid notice %(number)s; void the notice first.",
+                           number=notices[h.id]))
+        for h in houses if h.id in notices]
 
 
 class PickedHouses:

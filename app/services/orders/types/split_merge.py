@@ -45,7 +45,6 @@ from app.services.orders.jobs import JobOutcome, JobRefused, Progress
 from app.services.orders.types import refund_account
 from app.services.orders.types.base import (HOUSE_PICK, SHEET_ROUNDTRIP, ExtraTable, FormContent,
                                             LineRow, LinesTable, register_handler)
-from app.services.orders.types.house_cancel import unpaid_notices
 from app.services.orders.types.refund_account import RefundAccountHandler
 from app.services.outbox import enqueue_deposit_pushes
 from app.services.standards import NoStandard, PriceRequired, StandardBook
@@ -195,12 +194,13 @@ class AreaFacts:
         floors = dict(session.execute(select(Building.name, Building.floors)
                                       .where(Building.area_id == order.area_id)).all())
         taken = {}
-        for house, name in session.execute(
-                select(House, Building.name).join(Building, Building.id == House.building_id)
+        for house_id, code, name, unit, floor, room in session.execute(
+                select(House.id, House.code, Building.name, House.unit, House.floor, House.room)
+                .join(Building, Building.id == House.building_id)
                 .where(House.area_id == order.area_id, House.status == HOUSE_OPEN)):
-            if house.id not in closing:
-                taken[staging.location({"building": name, "unit": house.unit,
-                                        "floor": house.floor, "room": house.room})] = house.code
+            if house_id not in closing:
+                taken[staging.location({"building": name, "unit": unit, "floor": floor,
+                                        "room": room})] = code
         return cls(floors, taken,
                    claims.locations_added_elsewhere(session, order.area_id, order.id),
                    StandardBook.load(session))
@@ -273,11 +273,7 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
     def pick_problems(self, session: Session, order: BusinessOrder,
                       houses: Sequence[House]) -> list[Problem]:
         """Closed or held houses, and houses an unpaid notice would still credit."""
-        notices = unpaid_notices(session, [h.id for h in houses])
-        return house_picks.unavailable(session, order, houses) + [
-            Problem(h.code, _l("Is on the unpaid notice %(number)s; void the notice first.",
-                               number=notices[h.id]))
-            for h in houses if h.id in notices]
+        return house_picks.unclosable(session, order, houses)
 
     # ------------------------------------------------ 导出 / 导入
 
@@ -374,6 +370,11 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
                     for seq, reason in shape]
         problems += [Problem(code, _l("No resulting house comes from it; import the split or "
                                       "merged houses again.")) for code in unused]
+        # Only money held moves; an account in debt has a correction pending, not a balance.
+        problems += [Problem(o.house.code, _l("Its balance is negative (%(amount)s yuan); it "
+                                              "cannot be split or merged.",
+                                              amount=f"{o.balance:,.2f}"))
+                     for o in old.values() if o.balance < 0]
         if problems or not lines:
             return Plan([], problems)
         facts = AreaFacts.load(session, order, [h.id for h in picked])
