@@ -116,6 +116,10 @@ def test_split_and_merge_end_to_end(live_server: LiveServer,
     officer.click("#jm-approve")
     officer.wait_for_selector(".jm-status[data-status='approved']")
     shot(officer, artifacts_dir, "06_split_approved")
+    dev.goto(f"{url}/orders/{split.id}/print/application.html")
+    printed = dev.inner_text("body")
+    assert "房屋拆分合并申请表" in printed and big.code in printed and "33.34" in printed
+    shot(dev, artifacts_dir, "06b_split_application_form")
 
     # ---- merge: two garages into one smaller one; the excess is refunded
     dev.goto(f"{url}/order-form/house-split")

@@ -585,14 +585,18 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         table = self._plan_table(session, order)
         # Four columns: the print gives each an equal share, and a house number is long.
-        plan_rows = [[row[1] or row[0], row[4], row[5] if row[5] not in ("", _("(new)"))
-                      else row[12], row[9]] for row in table.rows]
+        # The sums go to the totals below the list, not into a numbered row.
+        houses, sums = table.rows[:-1], table.rows[-1] if table.rows else None
+        plan_rows = [[row[1], row[4], row[5] if row[5] not in ("", _("(new)")) else row[12],
+                      row[9]] for row in houses]
         refunds = self._refunds(session, order)
         total = sum((line.refund for line in refunds), ZERO)
         totals: list[tuple[str, Any]] = [
             (_("Old houses"), len(staging.changes(session, order.id, staging.HOUSE))),
-            (_("New houses"), len(self.new_lines(session, order))),
-            (_("Refunds"), f"{total:,.2f}")]
+            (_("New houses"), len(self.new_lines(session, order)))]
+        if sums is not None:
+            totals += [(_("Balance before"), sums[4]), (_("Balance after"), sums[9])]
+        totals.append((_("Refunds"), f"{total:,.2f}"))
         if refunds:
             account = self.account(order)
             totals += [(str(label), account[key] or "") for key, label in refund_account.LABELS.items()]
