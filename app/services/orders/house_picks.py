@@ -17,7 +17,7 @@ from app.models.order import BusinessOrder
 from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine
 from app.models.property import HOUSE_OPEN, Building, House
 from app.security.tenant import Scope
-from app.services.orders import staging
+from app.services.orders import fields, staging
 
 CHUNK = 900  # under every driver's bound-parameter limit
 
@@ -140,6 +140,13 @@ class PickedHouses:
 
     def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
         return str(snapshot_.get("code") or "")
+
+    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
+        """On every save: the header's format (agent, area, then the base handler's own fields)
+        and the picked houses another unfinished order holds."""
+        header = fields.agent_problems(order, False) + fields.required_area(session, order, False)
+        return (header + super().draft_problems(session, order)  # type: ignore[misc]
+                + self.held_elsewhere(session, order))
 
     def held_elsewhere(self, session: Session, order: BusinessOrder) -> list[Problem]:
         """The picked houses another unfinished order holds (reported on every save)."""

@@ -410,11 +410,6 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
 
     # ------------------------------------------------ checks
 
-    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
-        problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        problems += self.account_problems(order, required=False)
-        return problems + self.held_elsewhere(session, order)
-
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)
         houses = house_picks.staged_houses(session, order)
@@ -448,14 +443,16 @@ class SplitMergeHandler(house_picks.PickedHouses, RefundAccountHandler):
             house.closed_at = now
         session.flush()  # the old places are free for the new houses
         area, book = order.area, StandardBook.load(session)
-        opened: dict[int, House] = {}
+        # A new house keeps the 交存时点 (and so the standard) of the house it comes from.
+        by_point: dict[Optional[dt.date], list[NewHouse]] = {}
         for group in plan.groups:
-            for new in group.new:
-                on = group.old[0].house.deposit_time_point
-                ids = open_houses(session, area, [], [staging.to_house_input(new.data)],
-                                  book, source=SOURCE_ORDER, order_id=order.id,
-                                  deposit_time_point=on, on=on, validate=False).house_ids
-                opened[new.seq] = session.get(House, ids[0])
+            by_point.setdefault(group.old[0].house.deposit_time_point, []).extend(group.new)
+        opened: dict[int, House] = {}
+        for on, news in by_point.items():
+            ids = open_houses(session, area, [], [staging.to_house_input(n.data) for n in news],
+                              book, source=SOURCE_ORDER, order_id=order.id,
+                              deposit_time_point=on, on=on, validate=False).house_ids
+            opened.update({n.seq: session.get(House, i) for n, i in zip(news, ids)})
         outcome = []
         for group in plan.groups:
             for new in group.new:
