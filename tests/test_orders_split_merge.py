@@ -27,7 +27,7 @@ from app.models.order import HOUSE_SPLIT_MERGE, BusinessOrder, OrderJob
 from app.models.outbox import OutboxMessage
 from app.models.payment import Refund
 from app.models.property import HOUSE_CLOSED, HOUSE_OPEN, SOURCE_ORDER, Building, House
-from app.services.ledger import balances, book_deposit
+from app.services.ledger import balances, book_deposit, outstanding
 from app.services.orders import drafts, intake, staging, workflow
 from app.services.orders.drafts import AgentInput, DraftInput, save_draft
 from app.services.orders.types import split_merge
@@ -152,6 +152,9 @@ def test_split_three_ways_moves_the_balance_by_area_to_the_cent(app, session, de
     assert [h.room for h in new] == ["G1-A", "G1-B", "G1-C"]
     assert {h.status for h in new} == {HOUSE_OPEN} and {h.source for h in new} == {SOURCE_ORDER}
     assert [h.amount_due for h in new] == [Decimal("300.00")] * 3  # 30 yuan/m² garage standard
+    # The shortfall is each new house's 补交: what it still owes towards its amount due.
+    assert [outstanding(h.amount_due, balances(session, [h.id])[h.id].balance) for h in new] == [
+        Decimal("266.67"), Decimal("266.67"), Decimal("266.66")]
     money = balances(session, [old.id] + [h.id for h in new])
     assert money[old.id].balance == Decimal("0.00")
     assert [money[h.id].balance for h in new] == [Decimal("33.33"), Decimal("33.33"),
@@ -181,8 +184,9 @@ def test_merge_sums_the_balances_and_refunds_the_excess(app, session, demo):
     held = first.amount_due + Decimal("10.01")
     rows_before, sum_before = ledger_totals(session)
     order = new_order(session, demo, [first, second], **ACCOUNT)
+    # The merged house takes the first one's place: the old houses free theirs on approval.
     job = run_import(app, session, demo, order, sheet([
-        part(f"{first.code}、{second.code}", "G-M", "2.00")]))
+        part(f"{first.code}、{second.code}", first.room, "2.00")]))
     assert job.state == "done", job.problems
     plan = split_merge.SplitMergeHandler().plan(session, order)
     assert plan.balance_before == plan.balance_after == held
@@ -190,6 +194,7 @@ def test_merge_sums_the_balances_and_refunds_the_excess(app, session, demo):
 
     merged = opened_by(session, order)
     assert len(merged) == 1 and merged[0].amount_due == Decimal("60.00")
+    assert (merged[0].room, merged[0].building_id) == (first.room, first.building_id)
     assert balances(session, [merged[0].id])[merged[0].id].balance == held
     refund = session.scalars(select(Refund).where(Refund.order_id == order.id)).one()
     assert (refund.house_id, refund.amount) == (merged[0].id, held - Decimal("60.00"))
