@@ -6,7 +6,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,22 @@ def quantize_money(d: Decimal | int) -> Decimal:
     if isinstance(d, bool) or not isinstance(d, (Decimal, int)):
         raise TypeError(f"quantize_money needs Decimal or int, got {type(d).__name__}")
     return Decimal(d).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def share_by_weights(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` shared in proportion to ``weights``: each share half-up to the cent, the last one
+    taking the remainder, so the shares always add up to ``total`` exactly (拆分: by floor area).
+
+    Zero weights in all share equally. ``ValueError`` for no weights or a negative one.
+    """
+    if not weights or any(w < 0 for w in weights):
+        raise ValueError("share_by_weights needs at least one weight, none negative")
+    total = quantize_money(total)
+    whole = sum(weights, Decimal(0))
+    parts = list(weights) if whole else [Decimal(1)] * len(weights)
+    whole = whole or Decimal(len(weights))
+    shares = [quantize_money(total * part / whole) for part in parts[:-1]]
+    return shares + [total - sum(shares, Decimal(0))]
 
 
 def _split_sign(text: str) -> tuple[str, str]:

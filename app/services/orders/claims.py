@@ -242,6 +242,21 @@ def order_problems(session: Session, order: BusinessOrder, area_id: Optional[int
     return problems
 
 
+def locations_added_elsewhere(session: Session, area_id: int, order_id: Optional[int]
+                              ) -> dict[tuple[str, str, int, str], str]:
+    """Where other unfinished orders (submitted until decided) add houses to the area: each
+    house's place (``staging.location``) → that order's number."""
+    from app.services.orders.staging import location
+
+    rows = session.execute(
+        select(BusinessOrder.number, OrderLine.after)
+        .join(OrderLine, OrderLine.order_id == BusinessOrder.id)
+        .where(BusinessOrder.area_id == area_id, BusinessOrder.id != (order_id or 0),
+               BusinessOrder.status.in_(LOCKING), OrderLine.target == HOUSE,
+               OrderLine.action == ADD))
+    return {location(after): number for number, after in rows}
+
+
 def _staged(session: Session, order_id: int, target: str) -> list[tuple[int, dict[str, Any]]]:
     rows = session.execute(select(OrderLine.seq, OrderLine.after).where(
         OrderLine.order_id == order_id, OrderLine.target == target, OrderLine.action == ADD))

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, Problem, ValidationFailed
 from app.models.order import BusinessOrder
+from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine
 from app.models.property import HOUSE_OPEN, Building, House
 from app.security.tenant import Scope
-from app.services.orders import staging
+from app.services.orders import fields, staging
 
 CHUNK = 900  # under every driver's bound-parameter limit
 
@@ -70,6 +71,30 @@ def unavailable(session: Session, order: BusinessOrder, houses: Sequence[House])
     return problems + workflow.houses_held_elsewhere(session, order, [h.id for h in houses])
 
 
+def unpaid_notices(session: Session, house_ids: Sequence[int]) -> dict[int, str]:
+    """House id → number of an unpaid notice (not voided) that still holds it."""
+    found: dict[int, str] = {}
+    ids = sorted(set(house_ids))
+    for start in range(0, len(ids), CHUNK):
+        for house_id, number in session.execute(
+                select(NoticeLine.house_id, Notice.number)
+                .join(Notice, Notice.id == NoticeLine.notice_id)
+                .where(NoticeLine.house_id.in_(ids[start:start + CHUNK]),
+                       Notice.status == NOTICE_UNPAID)):
+            found.setdefault(house_id, number)
+    return found
+
+
+def unclosable(session: Session, order: BusinessOrder, houses: Sequence[House]) -> list[Problem]:
+    """Houses an order cannot close (注销, 拆分合并): the unavailable ones, and those an unpaid
+    notice would still credit once they are closed."""
+    notices = unpaid_notices(session, [h.id for h in houses])
+    return unavailable(session, order, houses) + [
+        Problem(h.code, _l("Is on the unpaid notice %(number)s; void the notice first.",
+                           number=notices[h.id]))
+        for h in houses if h.id in notices]
+
+
 class PickedHouses:
     """What every business on picked houses shares, mixed in before its base handler.
 
@@ -115,6 +140,13 @@ class PickedHouses:
 
     def line_name(self, target: str, snapshot_: dict[str, Any]) -> str:
         return str(snapshot_.get("code") or "")
+
+    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
+        """On every save: the header's format (agent, area, then the base handler's own fields)
+        and the picked houses another unfinished order holds."""
+        header = fields.agent_problems(order, False) + fields.required_area(session, order, False)
+        return (header + super().draft_problems(session, order)  # type: ignore[misc]
+                + self.held_elsewhere(session, order))
 
     def held_elsewhere(self, session: Session, order: BusinessOrder) -> list[Problem]:
         """The picked houses another unfinished order holds (reported on every save)."""

@@ -141,7 +141,7 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
     # The upload waits on disk, not in the queue's store: a message holds only its name.
     stored = _store_queued_upload(data, config["UPLOAD_FOLDER"])
     params = {"order_id": order.id, "user_id": user.id, "stored": stored,
-              "filename": filename or "import.xlsx"}
+              "filename": filename or "import.xlsx", "order_type": order.type}
     try:
         return jobs.start(session, order, user, "import", params, app=app, locale=locale)
     except Exception:
@@ -168,9 +168,11 @@ def job_work(kind: str, params: dict[str, Any], config: Any) -> Work:
     """The work of a queued job from its plain parameters (``jobs.start``)."""
     if kind == "import":
         data = queued_upload_path(params["stored"], config["UPLOAD_FOLDER"]).read_bytes()
-        return import_work(params["order_id"], params["user_id"], data, params["filename"],
-                           upload_folder=config["UPLOAD_FOLDER"],
-                           max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
+        # Each business reads its own sheet (the house template, a split plan …).
+        return handler_for(params["order_type"]).import_work(
+            params["order_id"], params["user_id"], data, params["filename"],
+            upload_folder=config["UPLOAD_FOLDER"],
+            max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
     if kind == "trade_fetch":
         return fetch_work(params["order_id"], params["user_id"], params["project_ids"],
                           lambda: trading_client(config))
@@ -382,6 +384,16 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
     return _store_import_file(marked, upload_folder)
 
 
+def refuse_cells(result: ImportResult, data: bytes, filename: str, upload_folder: str
+                 ) -> JobRefused:
+    """The refusal of a sheet with bad cells: each named by row and column, a marked copy kept."""
+    return JobRefused(
+        _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
+        [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
+         for e in result.errors],
+        _save_marked_copy(data, filename, result.errors, upload_folder))
+
+
 def marked_copy_path(name: str, upload_folder: str) -> Path:
     return _import_file_path(name, upload_folder)
 
@@ -425,11 +437,7 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
         result, numbers = read_with_row_numbers(data, house_codes(session), price_required,
                                                 max_rows)
         if not result.ok:
-            raise JobRefused(
-                _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
-                [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
-                 for e in result.errors],
-                _save_marked_copy(data, filename, result.errors, upload_folder))
+            raise refuse_cells(result, data, filename, upload_folder)
         incoming = sheet_incoming(result.rows, numbers)
         progress(1, 3, _("Checking %(n)d houses…", n=len(incoming.houses)))
         problems = incoming_problems(session, order, incoming)

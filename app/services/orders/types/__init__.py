@@ -6,7 +6,8 @@ lists the businesses.
 import importlib
 import pkgutil
 
-from app.services.orders.types.base import (BUILDING_PICK, TEMPLATE_IMPORT, TRADE_FETCH,  # noqa: F401
+from app.services.orders.types.base import (BUILDING_PICK, HOUSE_PICK, SHEET_ROUNDTRIP,  # noqa: F401
+                                            TEMPLATE_IMPORT, TRADE_FETCH,
                                             ExtraTable, FormContent, LineRow, LinesTable,
                                             OrderHandler, display_handler, handler_by_slug,
                                             handler_for, handlers, register_handler,

@@ -94,7 +94,8 @@ TRADE_FETCH = "trade_fetch"          # 接口获取: projects of the trading sys
 TEMPLATE_IMPORT = "template_import"  # 导入 the house template
 BUILDING_PICK = "building_pick"      # 选择需要变更的楼幢 + 批量修改 + row editing
 HOUSE_PICK = "house_pick"            # houses chosen in the 楼盘表 (grid or list)
-INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK, HOUSE_PICK)
+SHEET_ROUNDTRIP = "sheet_roundtrip"  # 导出 the lines to Excel, edit them there, 导入 them back
+INTAKE_MODES = (TRADE_FETCH, TEMPLATE_IMPORT, BUILDING_PICK, HOUSE_PICK, SHEET_ROUNDTRIP)
 
 
 class OrderHandler:
@@ -195,6 +196,19 @@ class OrderHandler:
                seqs: Optional[list[int]], values: dict[str, Any]) -> int:
         """Set ``values`` on the ``after`` of the lines ``seqs`` (all when None); problems refuse."""
         raise InvalidTransition(_l("This business has no lines to modify."))
+
+    def export_sheet(self, session: Session, order: BusinessOrder) -> tuple[bytes, str]:
+        """导出: the order's lines as an .xlsx to edit, and its file name (``SHEET_ROUNDTRIP``)."""
+        raise InvalidTransition(_l("This business does not export its lines."))
+
+    def import_work(self, order_id: int, user_id: int, data: bytes, filename: str, *,
+                    upload_folder: str, max_rows: int) -> Any:
+        """导入: the background work (``jobs.Work``) that reads ``data`` into the order's lines.
+
+        It checks everything first and stores nothing on any problem, naming each bad cell by
+        row and column and saving a marked copy (``intake.refuse_cells``; it runs in the queue's consumer, so it gets ids, not rows).
+        """
+        raise InvalidTransition(_l("This business does not import Excel files."))
 
     def line_name(self, target: str, snapshot: dict[str, Any]) -> str:
         """How a message names the row of a line (e.g. the building's name)."""

@@ -23,7 +23,7 @@ from app.domain.location import location_text
 from app.errors import Problem
 from app.models.base import utcnow
 from app.models.order import APPROVED, HOUSE_CANCEL, BusinessOrder
-from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine, Refund
+from app.models.payment import Refund
 from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, House
 from app.services.audit import record
 from app.services.ledger import balances
@@ -48,20 +48,6 @@ def snapshot(house: House, building_name: str) -> dict[str, str]:
             "floor": str(house.floor), "room": house.room,
             "building_area": f"{house.building_area:.2f}", "amount_due": f"{house.amount_due:.2f}",
             "status": house.status}
-
-
-def unpaid_notices(session: Session, house_ids: Sequence[int]) -> dict[int, str]:
-    """House id → number of an unpaid notice (not voided) that still holds it."""
-    found: dict[int, str] = {}
-    ids = sorted(set(house_ids))
-    for start in range(0, len(ids), 900):
-        for house_id, number in session.execute(
-                select(NoticeLine.house_id, Notice.number)
-                .join(Notice, Notice.id == NoticeLine.notice_id)
-                .where(NoticeLine.house_id.in_(ids[start:start + 900]),
-                       Notice.status == NOTICE_UNPAID)):
-            found.setdefault(house_id, number)
-    return found
 
 
 class HouseCancelHandler(house_picks.PickedHouses, RefundAccountHandler):
@@ -96,11 +82,7 @@ class HouseCancelHandler(house_picks.PickedHouses, RefundAccountHandler):
     def pick_problems(self, session: Session, order: BusinessOrder,
                       houses: Sequence[House]) -> list[Problem]:
         """The houses that cannot be cancelled now, each with its reason."""
-        notices = unpaid_notices(session, [h.id for h in houses])
-        return house_picks.unavailable(session, order, houses) + [
-            Problem(h.code, _l("Is on the unpaid notice %(number)s; void the notice first.",
-                               number=notices[h.id]))
-            for h in houses if h.id in notices]
+        return house_picks.unclosable(session, order, houses)
 
     def _houses(self, session: Session, order: BusinessOrder) -> list[House]:
         return house_picks.staged_houses(session, order)
@@ -124,11 +106,6 @@ class HouseCancelHandler(house_picks.PickedHouses, RefundAccountHandler):
         return [(h, money[h.id].balance) for h in houses if money[h.id].balance > 0]
 
     # ------------------------------------------------ checks
-
-    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
-        problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        problems += self.account_problems(order, required=False)
-        return problems + self.held_elsewhere(session, order)
 
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)

@@ -178,11 +178,6 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
 
     # ------------------------------------------------ checks
 
-    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
-        problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        problems += self.account_problems(order, required=False)
-        return problems + self.held_elsewhere(session, order)
-
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)
         if not (order.reason or "").strip():

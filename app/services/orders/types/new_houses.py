@@ -26,7 +26,7 @@ from app.services.accounts import building_floors, check_new_houses, open_houses
 from app.services.audit import record
 from app.services.orders import claims, fields, staging
 from app.services.orders.fields import agent_problems
-from app.services.orders.states import LOCKING, today_local
+from app.services.orders.states import today_local
 from app.services.orders.types.base import (TEMPLATE_IMPORT, TRADE_FETCH, FormContent, LineRow,
                                             LinesTable, OrderHandler)
 from app.services.outbox import enqueue_deposit_pushes
@@ -199,19 +199,21 @@ class NewHousesHandler(OrderHandler):
         problems += claims.order_problems(session, order, area_id, houses, line_origin)
         return problems
 
+    def import_work(self, order_id: int, user_id: int, data: bytes, filename: str, *,
+                    upload_folder: str, max_rows: int) -> Any:
+        """导入 of the house template (``intake.import_work``)."""
+        from app.services.orders.intake import import_work  # intake imports this module
+
+        return import_work(order_id, user_id, data, filename, upload_folder=upload_folder,
+                           max_rows=max_rows)
+
     def open_order_conflicts(self, session: Session, order: BusinessOrder,
                              houses: Sequence[tuple[int, dict[str, Any]]]) -> list[Problem]:
         """Houses another unfinished order already adds to the same area."""
         area_id = self.existing_area_id(order)
         if not area_id:
             return []
-        others = session.execute(
-            select(BusinessOrder.number, OrderLine.after)
-            .join(OrderLine, OrderLine.order_id == BusinessOrder.id)
-            .where(BusinessOrder.area_id == area_id, BusinessOrder.id != order.id,
-                   BusinessOrder.status.in_(LOCKING), OrderLine.target == staging.HOUSE,
-                   OrderLine.action == staging.ADD))
-        taken = {staging.location(after): number for number, after in others}
+        taken = claims.locations_added_elsewhere(session, area_id, order.id)
         return [Problem(line_origin(seq, data), _l("Also added by unfinished order %(number)s.",
                                                    number=taken[staging.location(data)]), row=seq)
                 for seq, data in houses if staging.location(data) in taken]

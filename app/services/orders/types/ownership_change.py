@@ -91,10 +91,6 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
 
     # ------------------------------------------------ checks
 
-    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
-        problems = fields.agent_problems(order, False) + fields.required_area(session, order, False)
-        return problems + self.held_elsewhere(session, order)
-
     def validate(self, session: Session, order: BusinessOrder) -> list[Problem]:
         problems = fields.agent_problems(order, True) + fields.required_area(session, order, True)
         lines = staging.changes(session, order.id, staging.HOUSE)

@@ -96,6 +96,9 @@ class RefundAccountHandler(AreaChoiceHandler):
             rows += [(str(label), account[key] or "") for key, label in LABELS.items()]
         return rows
 
+    def draft_problems(self, session: Session, order: BusinessOrder) -> list[Problem]:
+        return super().draft_problems(session, order) + self.account_problems(order, False)
+
     def account(self, order: BusinessOrder) -> dict[str, Optional[str]]:
         payload = order.payload or {}
         return {key: payload.get(key) for key in ACCOUNT_FIELDS}
