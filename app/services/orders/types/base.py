@@ -206,7 +206,8 @@ class OrderHandler:
         """导入: the background work (``jobs.Work``) that reads ``data`` into the order's lines.
 
         It checks everything first and stores nothing on any problem, naming each bad cell by
-        row and column and saving a marked copy (``intake.refuse_cells``; it runs in the queue's consumer, so it gets ids, not rows).
+        row and column and saving a marked copy (``intake.refuse_cells``). It runs in the
+        queue's consumer, so it is given ids, not rows.
         """
         raise InvalidTransition(_l("This business does not import Excel files."))
 
