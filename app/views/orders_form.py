@@ -24,7 +24,7 @@ from app.models.order import BusinessOrder, OrderJob
 from app.models.organisation import Organisation
 from app.security.roles import RES_ORDER
 from app.security.tenant import current_user, get_owned_or_404
-from app.services.orders import drafts, intake, jobs, workflow
+from app.services.orders import drafts, intake, jobs, sheets, workflow
 from app.services.orders.drafts import DraftInput
 from app.services.orders.types import OrderHandler, handler_by_slug, handler_for, handlers
 from app.views.base import code_choices
@@ -81,7 +81,7 @@ class OrderFormView(BaseView):
         "remove_lines": "write", "upload": "write", "delete_attachment": "write",
         "start_import": "write", "start_fetch": "write", "template": "read",
         "trade_projects": "read", "job": "read", "marked_copy": "read",
-        "pick": "write", "modify": "write",
+        "pick": "write", "modify": "write", "sheet_export": "read", "sheet_import": "write",
     }
 
     # ---------------------------------------------------------------- the form
@@ -260,6 +260,36 @@ class OrderFormView(BaseView):
             job = intake.start_import(db.session, current_app._get_current_object(), order.id,
                                       current_user(), data, storage.filename if storage else "",
                                       locale=_locale())
+        except DomainError as error:
+            return problem_response(error)
+        return jsonify(jobs.job_status(job)), 202
+
+    # ---------------------------------------------------------------- 批量导出 / 批量导入
+
+    @expose("/<int:pk>/sheet.xlsx", methods=["GET"])
+    @has_access
+    def sheet_export(self, pk: int) -> Any:
+        """The order's lines as an .xlsx, to edit and import back."""
+        order = get_owned_or_404(db.session, BusinessOrder, pk)
+        try:
+            data = sheets.export_lines(db.session, order)
+        except DomainError as error:
+            flash_domain_error(error)
+            return redirect(url_for("OrderFormView.edit", pk=pk))
+        return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=f"{order.number}.xlsx", max_age=0)
+
+    @expose("/<int:pk>/sheet", methods=["POST"])
+    @has_access_api
+    def sheet_import(self, pk: int) -> Any:
+        order = get_owned_or_404(db.session, BusinessOrder, pk)
+        storage = request.files.get("file")
+        limit = int(current_app.config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+        data = storage.read(limit + 1) if storage else b""
+        try:
+            job = sheets.start_sheet_import(db.session, current_app._get_current_object(),
+                                            order.id, current_user(), data,
+                                            storage.filename if storage else "", locale=_locale())
         except DomainError as error:
             return problem_response(error)
         return jsonify(jobs.job_status(job)), 202

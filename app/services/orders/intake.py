@@ -129,6 +129,16 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
     from app.services.orders import jobs
 
     config = app.config
+    order = check_upload(session, config, order_id, user, data)
+    work = import_work(order.id, user.id, data, filename or "import.xlsx",
+                       upload_folder=config["UPLOAD_FOLDER"],
+                       max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
+    return jobs.start(session, order, user, "import", work, app=app, locale=locale)
+
+
+def check_upload(session: Session, config: Any, order_id: int, user: Any,
+                 data: bytes) -> BusinessOrder:
+    """The order an uploaded sheet is for, once the user may edit it and the file may be read."""
     limit = int(config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
     with unit_of_work(session):  # checks only: the job's own unit writes
         order = workflow.load_for_update(session, order_id)
@@ -138,10 +148,7 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
         if len(data) > limit:
             raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
                                       n=limit // (1024 * 1024)), [])
-    work = import_work(order.id, user.id, data, filename or "import.xlsx",
-                       upload_folder=config["UPLOAD_FOLDER"],
-                       max_rows=int(config.get("IMPORT_MAX_ROWS", 100_000)))
-    return jobs.start(session, order, user, "import", work, app=app, locale=locale)
+    return order
 
 
 def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_ids: Sequence[Any],
@@ -337,7 +344,7 @@ def sheet_incoming(rows: Sequence[dict[str, Any]], row_numbers: Sequence[int]) -
     return incoming
 
 
-def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
+def save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
                       upload_folder: str) -> Optional[str]:
     """Store the file with its bad cells marked; returns the stored name (None if it failed)."""
     try:
@@ -350,6 +357,14 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
     (folder / name).write_bytes(marked)
     os.chmod(folder / name, 0o640)
     return name
+
+
+def cells_refused(message: Any, data: bytes, filename: str, errors: Sequence[CellError],
+                  upload_folder: str) -> JobRefused:
+    """The refusal of an uploaded sheet: every bad cell as a problem, and the marked copy."""
+    return JobRefused(message, [Problem(e.column, e.reason, row=e.row, value=e.value or None,
+                                        sheet=e.sheet) for e in errors],
+                      save_marked_copy(data, filename, errors, upload_folder))
 
 
 def marked_copy_path(name: str, upload_folder: str) -> Path:
@@ -379,11 +394,9 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
         result, numbers = read_with_row_numbers(data, house_codes(session), price_required,
                                                 max_rows)
         if not result.ok:
-            raise JobRefused(
+            raise cells_refused(
                 _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
-                [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
-                 for e in result.errors],
-                _save_marked_copy(data, filename, result.errors, upload_folder))
+                data, filename, result.errors, upload_folder)
         incoming = sheet_incoming(result.rows, numbers)
         progress(1, 3, _("Checking %(n)d houses…", n=len(incoming.houses)))
         problems = incoming_problems(session, order, incoming)
@@ -394,7 +407,7 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
                 _l("Nothing was imported: %(n)d houses cannot join this order.", n=len(problems)),
                 [Problem(ROOM, reason, row=incoming.rows[i], value=incoming.houses[i]["room"])
                  for i, _lab, reason in problems],
-                _save_marked_copy(data, filename, errors, upload_folder))
+                save_marked_copy(data, filename, errors, upload_folder))
         progress(2, 3, _("Saving %(n)d houses…", n=len(incoming.houses)))
         added = stage(session, order_id, user, incoming)
         return JobOutcome(_("%(n)d houses were imported.", n=added))
@@ -410,13 +423,21 @@ def _known_floors(session: Session, order: BusinessOrder) -> dict[str, Optional[
 def read_with_row_numbers(data: bytes, codes: HouseCodes, price_required: Callable[[Any], bool],
                           max_rows: int) -> tuple[ImportResult, list[int]]:
     """``read_houses`` plus the Excel row number of each returned row (for naming rows later)."""
+    return read_numbered(data, house_columns(codes), max_rows=max_rows,
+                         row_rules=(owner_all_or_none, inner_area_fits, price_rule(price_required)),
+                         file_rules=(consistent_buildings, unique_houses))
+
+
+def read_numbered(data: bytes, columns: Sequence[Any], *, max_rows: int,
+                  row_rules: Sequence[Any] = (), file_rules: Sequence[Any] = ()
+                  ) -> tuple[ImportResult, list[int]]:
+    """``read_sheet`` plus the Excel row number of each returned row."""
     numbers: list[int] = []
 
     def capture(rows: Sequence[tuple[int, Any]]) -> list[tuple[int, str, Any]]:
         numbers.extend(number for number, _row in rows)
         return []
 
-    result = read_sheet(data, house_columns(codes), max_rows=max_rows,
-                        row_rules=(owner_all_or_none, inner_area_fits, price_rule(price_required)),
-                        file_rules=(consistent_buildings, unique_houses, capture))
+    result = read_sheet(data, columns, max_rows=max_rows, row_rules=row_rules,
+                        file_rules=(*file_rules, capture))
     return result, numbers

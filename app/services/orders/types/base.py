@@ -135,6 +135,10 @@ class OrderHandler:
     pickable_states: tuple[str, ...] = ()
     #: Labels of the header fields, so every message names a field as the form shows it.
     field_labels: dict[str, LazyString] = {}
+    #: Whether the lines go out to Excel and come back edited (批量导出 / 批量导入, the
+    #: ``sheet_*`` hooks, ``services/orders/sheets.py``); ``sheet_name`` names the sheet.
+    lines_sheet: bool = False
+    sheet_name: str = ""
 
     # ------------------------------------------------ the draft's header fields
 
@@ -194,6 +198,20 @@ class OrderHandler:
     def modify(self, session: Session, user: Any, order: BusinessOrder,
                seqs: Optional[list[int]], values: dict[str, Any]) -> int:
         """Set ``values`` on the ``after`` of the lines ``seqs`` (all when None); problems refuse."""
+        raise InvalidTransition(_l("This business has no lines to modify."))
+
+    def sheet_columns(self, session: Session, *, export: bool) -> Sequence[Any]:
+        """The sheet's ``Column``s: those read back, plus reference columns when ``export``."""
+        return ()
+
+    def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
+        """The lines as rows of the sheet (keys of ``sheet_columns``)."""
+        return []
+
+    def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
+                      rows: Sequence[Any]) -> tuple[dict[int, dict[str, Any]], list[Any]]:
+        """The lines' new ``after`` by seq from the read rows (``sheets.SheetRow``), only where a
+        cell changed, and the ``CellError``s that refuse the whole file."""
         raise InvalidTransition(_l("This business has no lines to modify."))
 
     def line_name(self, target: str, snapshot: dict[str, Any]) -> str:

@@ -22,6 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from app.documents.excel import CellError, Column, ColumnType
+from app.documents.excel import house_sheet as sheet
 from app.documents.print_models import RefundForm, RefundLine, SummaryTable
 from app.domain.location import location_text, unit_number
 from app.errors import Problem, ValidationFailed
@@ -53,6 +55,9 @@ BATCH_FIELDS = ("building", "unit", "address", "use_code", "has_lift", "sales_st
 #: What a row's edit may change (the house's place within the building stays: floor and room).
 ROW_FIELDS = BATCH_FIELDS + ("building_area", "inner_area", "price")
 SHOWN = ("code",) + tuple(HOUSE_FIELDS)
+#: The line's lift value as the sheet writes it ("有" / "无", like the house template).
+SHEET_LIFTS = (("1", "有"), ("0", "无"))
+_AREA = {"minimum": Decimal("0.01"), "maximum": Decimal("99999999.99")}
 
 
 def _money_text(value: Optional[Decimal]) -> str:
@@ -141,6 +146,8 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
     pickable_states = ("not_opened", "unpaid", "partly_paid", "paid")
     field_labels = {**fields.LABELS, **HOUSE_FIELDS, **refund_account.LABELS,
                     "houses": _l("Houses")}
+    lines_sheet = True
+    sheet_name = "房屋信息变更"
 
     # ------------------------------------------------ header
 
@@ -175,6 +182,58 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                                               for seq, _t, _b, after in chosen})
         return len(chosen)
 
+
+    # ------------------------------------------------ 批量导出 / 批量导入
+
+    def sheet_columns(self, session: Session, *, export: bool) -> tuple[Column, ...]:
+        """The row editor's fields keyed by house number; floor and room only as a guide."""
+        key = Column(sheet.HOUSE_CODE, "code", required=True, max_length=40, width=22)
+        guide = (Column(sheet.FLOOR, "floor", ColumnType.INT, width=6),
+                 Column(sheet.ROOM, "room", width=8)) if export else ()
+        return (key, *guide,
+                Column(sheet.BUILDING_NAME, "building", required=True, max_length=60, width=12),
+                Column(sheet.UNIT, "unit", max_length=20, width=8),
+                Column(sheet.ADDRESS, "address", max_length=200, width=30),
+                Column(sheet.BUILDING_AREA, "building_area", ColumnType.DECIMAL, required=True,
+                       width=10, **_AREA),
+                Column(sheet.INNER_AREA, "inner_area", ColumnType.DECIMAL, width=10, **_AREA),
+                Column(sheet.USE, "use_code", ColumnType.CODE, required=True,
+                       codes=list(code_map(session, KIND_HOUSE_USE).items()),
+                       aliases=sheet.USE_ALIASES, width=12),
+                Column(sheet.LIFT, "has_lift", ColumnType.CODE, required=True, codes=SHEET_LIFTS,
+                       aliases=sheet.LIFT_ALIASES, width=6),
+                Column(sheet.SALES_STATUS, "sales_status", ColumnType.CODE, required=True,
+                       codes=list(code_map(session, KIND_SALES_STATUS).items()), width=10),
+                Column(sheet.PRICE, "price", ColumnType.DECIMAL, money=True, width=14, **_AREA))
+
+    def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
+        rows = []
+        for _seq, _target, _before, after in staging.changes(session, order.id, staging.HOUSE):
+            row: dict[str, Any] = {key: after.get(key) or None for key in SHOWN}
+            row["floor"] = int(after["floor"]) if after.get("floor") else None
+            for key in ("building_area", "inner_area", "price"):
+                row[key] = _decimal(after[key]) if after.get(key) else None
+            rows.append(row)
+        return rows
+
+    def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
+                    rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
+        headers = {c.key: c.header for c in self.sheet_columns(session, export=False)}
+        errors = [CellError(self.sheet_name, row.number, sheet.HOUSE_CODE, after.get("code") or "",
+                            str(_l("The house is listed twice (first at row %(row)d).",
+                                   row=rows[0].number))) for row in rows[1:]]
+        row, new = rows[0], dict(after)
+        for key in ROW_FIELDS:
+            value = normalised(key, row.values.get(key))
+            if value == after.get(key):
+                continue
+            reason = field_problem(session, order.area_id, key, value)
+            if reason is None:
+                new[key] = value
+            else:
+                errors.append(CellError(self.sheet_name, row.number, headers[key], value,
+                                        str(reason)))
+        return new, errors
 
     # ------------------------------------------------ checks
 
