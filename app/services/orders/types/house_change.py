@@ -55,6 +55,8 @@ BATCH_FIELDS = ("building", "unit", "address", "use_code", "has_lift", "sales_st
 #: What a row's edit may change (the house's place within the building stays: floor and room).
 ROW_FIELDS = BATCH_FIELDS + ("building_area", "inner_area", "price")
 SHOWN = ("code",) + tuple(HOUSE_FIELDS)
+#: ``BusinessOrder.payload`` key of the approved amounts due: house id → [old, new].
+DUE_CHANGES = "due_changes"
 #: The line's lift value as the sheet writes it ("有" / "无", like the house template).
 SHEET_LIFTS = (("1", "有"), ("0", "无"))
 _AREA = {"minimum": Decimal("0.01"), "maximum": Decimal("99999999.99")}
@@ -343,6 +345,10 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                        k: [before.get(k), after.get(k)] for k in HOUSE_FIELDS
                        if before.get(k) != after.get(k)}})
             changed.append(house)
+        # The houses whose amount due moved, old and new: a shortfall among them can be printed
+        # as a 补交 notice once the order is approved (services/orders/topups.py).
+        order.payload = {**(order.payload or {}), DUE_CHANGES: {
+            str(i.house.id): [f"{i.old_due:.2f}", f"{i.new_due:.2f}"] for i in impacts.values()}}
         session.flush()
         enqueue_deposit_pushes(session, changed, reason=reason)
 

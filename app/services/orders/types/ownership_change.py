@@ -193,7 +193,8 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
 
     @staticmethod
     def _owners_text(owners: Any, id_types: dict[str, str]) -> str:
-        return "；".join(
+        """One owner per line (the review's cell shows them under each other)."""
+        return "\n".join(
             f"{o['name']} {id_types.get(o['id_type'], o['id_type'])} {o['id_no']}"
             + (f" {o['phone']}" if o.get("phone") else "")
             + (f" {o['share']}%" if o.get("share") else "") for o in owners or [])
