@@ -110,3 +110,14 @@ def test_topup_views(dev_a_client, dev_b_client, session, demo):
     assert printed.status_code == 200 and body["notices"][0]["number"] in printed.get_data(as_text=True)
     again = dev_a_client.post(f"/order-topup/{order.id}")
     assert again.status_code == 422 and len(again.get_json()["problems"]) == 3
+
+
+def test_the_approved_order_still_shows_its_amounts_due_before_and_after(session, demo):
+    from app.services.orders.types import handler_for
+
+    order, houses, _held = approved_lift_change(session, demo)
+    table = handler_for(order.type).extra_tables(session, order)[0].table
+    assert sorted(row[0] for row in table.rows) == sorted(h.code for h in houses)
+    first = next(row for row in table.rows if row[0] == houses[0].code)
+    assert first[1:3] == [f"{houses[0].building_area * 50:,.2f}",
+                          f"{houses[0].building_area * 90:,.2f}"]

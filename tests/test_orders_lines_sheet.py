@@ -4,7 +4,7 @@ the user's, a bad cell) is refused with row and column, its copy marked, and not
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 import openpyxl
 import pytest
@@ -26,13 +26,13 @@ def inline_jobs(app: Flask) -> Iterator[None]:
     app.config.pop("ORDER_JOBS_INLINE", None)
 
 
-def edit(data: bytes, changes: dict[tuple[int, str], Any] = {}, append: list[list[Any]] = ()
+def edit(data: bytes, changes: Optional[dict[tuple[int, str], Any]] = None, append: Any = ()
          ) -> bytes:
     """The exported workbook with cells (row, header) set and rows appended."""
     book = openpyxl.load_workbook(BytesIO(data))
     sheet = book.active
     headers = {cell.value: cell.column for cell in sheet[1]}
-    for (row, header), value in changes.items():
+    for (row, header), value in (changes or {}).items():
         sheet.cell(row=row, column=headers[header], value=value)
     for values in append:
         sheet.append(values)
@@ -198,3 +198,52 @@ def test_ownership_import_names_row_and_column_and_stores_nothing(app, session, 
     assert {(3, "联系电话"), (4, "房屋编号")} <= found
     assert all(before == after for before, after in lines(session, order))
     assert session.scalar(select(House).where(House.id == houses[0].id)).owners == houses[0].owners
+
+
+# ---------------------------------------------------------------- views
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload(client: Any, order: Any, data: bytes) -> Any:
+    return client.post(f"/order-form/{order.id}/sheet", data={"file": (BytesIO(data), "edited.xlsx")},
+                       content_type="multipart/form-data")
+
+
+def test_sheet_views_export_import_and_marked_copy(dev_a_client, dev_b_client, session, demo):
+    houses = lift_houses(session, demo, 2)
+    order = change_order(session, demo, houses[:1])
+    page = dev_a_client.get(f"/order-form/{order.id}/edit").get_data(as_text=True)
+    assert "jm-sheet-export" in page and "jm-sheet-import-open" in page
+    exported = dev_a_client.get(f"/order-form/{order.id}/sheet.xlsx")
+    assert exported.status_code == 200 and exported.mimetype == XLSX
+    assert dev_b_client.get(f"/order-form/{order.id}/sheet.xlsx").status_code == 404
+    assert upload(dev_b_client, order, exported.data).status_code == 404
+
+    done = upload(dev_a_client, order, edit(exported.data, {(2, "电梯"): "无"}))
+    assert done.status_code == 202 and done.get_json()["state"] == "done"
+    assert [a["has_lift"] for _b, a in lines(session, order)] == ["0"]
+
+    row = cells(exported.data)[0]
+    stranger = [houses[1].code] + list(row.values())[1:]
+    failed = upload(dev_a_client, order, edit(exported.data, {(2, "电梯"): "有"}, [stranger]))
+    status = dev_a_client.get(f"/order-form/jobs/{failed.get_json()['id']}").get_json()
+    assert status["state"] == "failed" and status["problems"][0]["row"] == 3
+    assert status["problems"][0]["field"] == "房屋编号"
+    marked = dev_a_client.get(status["marked_url"])
+    assert marked.status_code == 200 and marked.mimetype == XLSX
+    assert [a["has_lift"] for _b, a in lines(session, order)] == ["0"]  # nothing stored
+
+
+def test_the_owners_cell_shows_one_owner_per_line(dev_a_client, officer_client, session, demo):
+    from app.services.orders import drafts, workflow
+    from tests.test_orders_ownership_change import NEW_OWNERS
+
+    dev = demo.users["dev_a"]
+    order = ownership_order(session, demo, area_houses(session, demo, 1))
+    seq = staging.changes(session, order.id, staging.HOUSE)[0][0]
+    drafts.modify_lines(session, order.id, dev, [seq], {"owners": NEW_OWNERS})
+    workflow.submit(session, order.id, dev)
+    review = officer_client.get(f"/review/{order.id}").get_data(as_text=True)
+    cell = review.split('jm-after jm-changed jm-multiline">', 1)[1].split("</td>", 1)[0]
+    assert [line.split()[0] for line in cell.strip().splitlines()] == ["张伟", "王芳"]

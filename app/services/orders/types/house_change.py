@@ -381,14 +381,26 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                                                               in HOUSE_FIELDS.values()], rows=rows)
 
     def _impact_table(self, session: Session, order: BusinessOrder) -> SummaryTable:
-        return impacts_table(self.impacts(session, order)[0])
+        return impacts_table(self._shown_impacts(session, order))
+
+    def _shown_impacts(self, session: Session, order: BusinessOrder) -> list[Impact]:
+        """The impacts to price now, or, once approved, those approval recorded (the houses'
+        data is the new data then, so pricing it again would show no change)."""
+        if order.status != APPROVED:
+            return self.impacts(session, order)[0]
+        recorded = (order.payload or {}).get(DUE_CHANGES) or {}
+        rows = sorted(house_picks.with_buildings(session, [int(i) for i in recorded]),
+                      key=lambda row: row[0].code)
+        paid = balances(session, [h.id for h, _name in rows])
+        return [Impact(h, Decimal(recorded[str(h.id)][0]), Decimal(recorded[str(h.id)][1]), None,
+                       paid[h.id].balance) for h, _name in rows]
 
     def extra_tables(self, session: Session, order: BusinessOrder) -> list[ExtraTable]:
         table = self._impact_table(session, order)
         return [ExtraTable("impacts", table.caption, table)]
 
     def lines_summary(self, session: Session, order: BusinessOrder) -> str:
-        return impacts_summary(self.impacts(session, order)[0])
+        return impacts_summary(self._shown_impacts(session, order))
 
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         rows = []
@@ -397,7 +409,7 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
             changes = "；".join(f"{label}：{b or '—'} → {a or '—'}" for label, b, a
                                in zip(HOUSE_FIELDS.values(), old[1:], new[1:]) if b != a)
             rows.append([before.get("code") or "", changes or _("No change")])
-        impacts, _unpriced = self.impacts(session, order)
+        impacts = self._shown_impacts(session, order)
         difference = sum((i.new_due - i.old_due for i in impacts), Decimal("0.00"))
         refund = sum((i.refund for i in impacts), Decimal("0.00"))
         return FormContent(
