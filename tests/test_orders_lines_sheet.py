@@ -47,6 +47,16 @@ def cells(data: bytes) -> list[dict[str, Any]]:
     return [dict(zip(rows[0], row)) for row in rows[1:]]
 
 
+def workbook(header: list[Any], rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for values in rows:
+        book.active.append(values)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def run_import(app: Flask, session: Any, order: Any, user: Any, data: bytes) -> OrderJob:
     job = sheets.start_sheet_import(session, app, order.id, user, data, "edited.xlsx", locale="zh")
     return session.get(OrderJob, job.id)
@@ -149,13 +159,7 @@ def test_ownership_round_trip_replaces_the_named_houses_owners(app, session, dem
     kept = [[v for v in r.values()] for r in rows if r["房屋编号"] != first]
     new_rows = [[first, "", "张伟", "居民身份证", "11010519491231002X", "13800138002", 60],
                 [first, "", "王芳", "护照", "E12345678", "0750-3201234", 40]]
-    book = openpyxl.Workbook()
-    book.active.append(list(rows[0].keys()))
-    for values in new_rows + kept:
-        book.active.append(values)
-    out = BytesIO()
-    book.save(out)
-    job = run_import(app, session, order, dev, out.getvalue())
+    job = run_import(app, session, order, dev, workbook(list(rows[0]), new_rows + kept))
     assert job.state == JOB_DONE, job.problems
     (b1, a1), (b2, a2) = lines(session, order)
     assert [(o["name"], o["id_type"], o["share"]) for o in a1["owners"]] == [
@@ -169,30 +173,20 @@ def test_ownership_import_names_row_and_column_and_stores_nothing(app, session, 
     order = ownership_order(session, demo, houses)
     rows = cells(sheets.export_lines(session, order))
     code = houses[0].code
-    book = openpyxl.Workbook()
-    book.active.append(list(rows[0].keys()))
-    for values in ([code, "", "张伟", "居民身份证", "110105194912310021", "13800138002", None],
-                   [code, "", "王芳", "护照", "E12345678", "123", None],
-                   [code, "", "李雷", "居民身份证", "11010519491231002X", None, None],
-                   [demo.house_b.code, "", "赵六", "护照", "E12345678", "13800138003", None]):
-        book.active.append(values)
-    out = BytesIO()
-    book.save(out)
-    job = run_import(app, session, order, dev, out.getvalue())
+    job = run_import(app, session, order, dev, workbook(list(rows[0]), [
+        [code, "", "张伟", "居民身份证", "110105194912310021", "13800138002", None],
+        [code, "", "王芳", "护照", "E12345678", "123", None],
+        [code, "", "李雷", "居民身份证", "11010519491231002X", None, None],
+        [demo.house_b.code, "", "赵六", "护照", "E12345678", "13800138003", None]]))
     assert job.state == JOB_FAILED
     found = {(p["row"], p["field"]) for p in job.problems}
     assert {(2, "证件号码"), (3, "联系电话")} <= found  # check digit, phone format
     assert all(before == after for before, after in lines(session, order))
     # once the cells are right, the missing phone and the stranger remain, by row and column
-    book = openpyxl.Workbook()
-    book.active.append(list(rows[0].keys()))
-    for values in ([code, "", "张伟", "居民身份证", "11010519491231002X", "13800138002", 70],
-                   [code, "", "李雷", "护照", "E87654321", None, 40],
-                   [demo.house_b.code, "", "赵六", "护照", "E12345678", "13800138003", None]):
-        book.active.append(values)
-    out = BytesIO()
-    book.save(out)
-    job = run_import(app, session, order, dev, out.getvalue())
+    job = run_import(app, session, order, dev, workbook(list(rows[0]), [
+        [code, "", "张伟", "居民身份证", "11010519491231002X", "13800138002", 70],
+        [code, "", "李雷", "护照", "E87654321", None, 40],
+        [demo.house_b.code, "", "赵六", "护照", "E12345678", "13800138003", None]]))
     assert job.state == JOB_FAILED
     found = {(p["row"], p["field"]) for p in job.problems}
     assert {(3, "联系电话"), (4, "房屋编号")} <= found

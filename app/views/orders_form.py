@@ -8,7 +8,7 @@ never freezes. Attachments are uploaded to the saved order.
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
@@ -253,16 +253,7 @@ class OrderFormView(BaseView):
     @has_access_api
     def start_import(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
-        storage = request.files.get("file")
-        limit = int(current_app.config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
-        data = storage.read(limit + 1) if storage else b""
-        try:
-            job = intake.start_import(db.session, current_app._get_current_object(), order.id,
-                                      current_user(), data, storage.filename if storage else "",
-                                      locale=_locale())
-        except DomainError as error:
-            return problem_response(error)
-        return jsonify(jobs.job_status(job)), 202
+        return _upload_job(order, intake.start_import)
 
     # ---------------------------------------------------------------- 批量导出 / 批量导入
 
@@ -283,16 +274,7 @@ class OrderFormView(BaseView):
     @has_access_api
     def sheet_import(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
-        storage = request.files.get("file")
-        limit = int(current_app.config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
-        data = storage.read(limit + 1) if storage else b""
-        try:
-            job = sheets.start_sheet_import(db.session, current_app._get_current_object(),
-                                            order.id, current_user(), data,
-                                            storage.filename if storage else "", locale=_locale())
-        except DomainError as error:
-            return problem_response(error)
-        return jsonify(jobs.job_status(job)), 202
+        return _upload_job(order, sheets.start_sheet_import)
 
     # ---------------------------------------------------------------- 接口获取
 
@@ -349,6 +331,19 @@ class OrderFormView(BaseView):
             abort(404)
         return send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=_("import-errors.xlsx"), max_age=0)
+
+
+def _upload_job(order: BusinessOrder, start: Callable[..., OrderJob]) -> Any:
+    """Hand the uploaded file to ``start`` (a service starting an import job); its status."""
+    storage = request.files.get("file")
+    limit = int(current_app.config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+    data = storage.read(limit + 1) if storage else b""
+    try:
+        job = start(db.session, current_app._get_current_object(), order.id, current_user(), data,
+                    storage.filename if storage else "", locale=_locale())
+    except DomainError as error:
+        return problem_response(error)
+    return jsonify(jobs.job_status(job)), 202
 
 
 def _owned_job(job_id: int) -> OrderJob:
