@@ -235,7 +235,8 @@ def test_house_change_excel_round_trip_and_topup_notice(
     dev.wait_for_selector("#jm-topup-pdf")
     session.expire_all()
     notice = session.scalars(select(Notice).where(Notice.payment_type == PAY_TOPUP)).one()
-    assert notice.number in printed.content() and notice.number in dev.inner_text("#jm-topup-result")
+    assert notice.number in printed.content()
+    assert notice.number in dev.inner_text("#jm-topup-result")
     assert {line.house_id for line in notice.lines} == {h.id for h in houses}
     shot(dev, artifacts_dir, "16_topup_created")
     shot(printed, artifacts_dir, "17_topup_notice_print")

@@ -200,7 +200,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def upload(client: Any, order: Any, data: bytes) -> Any:
-    return client.post(f"/order-form/{order.id}/sheet", data={"file": (BytesIO(data), "edited.xlsx")},
+    return client.post(f"/order-form/{order.id}/sheet",
+                       data={"file": (BytesIO(data), "edited.xlsx")},
                        content_type="multipart/form-data")
 
 

@@ -33,7 +33,8 @@ class OrderTopupView(BaseView):
     @json_errors
     def issue(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
-        return jsonify(issue_answer(topups.issue_topup_notice(db.session, order.id, current_user())))
+        result = topups.issue_topup_notice(db.session, order.id, current_user())
+        return jsonify(issue_answer(result))
 
 
 def topup_context(appbuilder: Any, order: BusinessOrder) -> Optional[dict[str, Any]]:

@@ -60,6 +60,11 @@ DUE_CHANGES = "due_changes"
 #: The line's lift value as the sheet writes it ("有" / "无", like the house template).
 SHEET_LIFTS = (("1", "有"), ("0", "无"))
 _AREA = {"minimum": Decimal("0.01"), "maximum": Decimal("99999999.99")}
+#: The sheet's header of each field a row may change (the house template's texts).
+SHEET_HEADERS = {"building": sheet.BUILDING_NAME, "unit": sheet.UNIT, "address": sheet.ADDRESS,
+                 "building_area": sheet.BUILDING_AREA, "inner_area": sheet.INNER_AREA,
+                 "use_code": sheet.USE, "has_lift": sheet.LIFT,
+                 "sales_status": sheet.SALES_STATUS, "price": sheet.PRICE}
 
 
 def _money_text(value: Optional[Decimal]) -> str:
@@ -192,21 +197,22 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
         key = Column(sheet.HOUSE_CODE, "code", required=True, max_length=40, width=22)
         guide = (Column(sheet.FLOOR, "floor", ColumnType.INT, width=6),
                  Column(sheet.ROOM, "room", width=8)) if export else ()
+        head = SHEET_HEADERS
         return (key, *guide,
-                Column(sheet.BUILDING_NAME, "building", required=True, max_length=60, width=12),
-                Column(sheet.UNIT, "unit", max_length=20, width=8),
-                Column(sheet.ADDRESS, "address", max_length=200, width=30),
-                Column(sheet.BUILDING_AREA, "building_area", ColumnType.DECIMAL, required=True,
+                Column(head["building"], "building", required=True, max_length=60, width=12),
+                Column(head["unit"], "unit", max_length=20, width=8),
+                Column(head["address"], "address", max_length=200, width=30),
+                Column(head["building_area"], "building_area", ColumnType.DECIMAL, required=True,
                        width=10, **_AREA),
-                Column(sheet.INNER_AREA, "inner_area", ColumnType.DECIMAL, width=10, **_AREA),
-                Column(sheet.USE, "use_code", ColumnType.CODE, required=True,
+                Column(head["inner_area"], "inner_area", ColumnType.DECIMAL, width=10, **_AREA),
+                Column(head["use_code"], "use_code", ColumnType.CODE, required=True,
                        codes=list(code_map(session, KIND_HOUSE_USE).items()),
                        aliases=sheet.USE_ALIASES, width=12),
-                Column(sheet.LIFT, "has_lift", ColumnType.CODE, required=True, codes=SHEET_LIFTS,
-                       aliases=sheet.LIFT_ALIASES, width=6),
-                Column(sheet.SALES_STATUS, "sales_status", ColumnType.CODE, required=True,
+                Column(head["has_lift"], "has_lift", ColumnType.CODE, required=True,
+                       codes=SHEET_LIFTS, aliases=sheet.LIFT_ALIASES, width=6),
+                Column(head["sales_status"], "sales_status", ColumnType.CODE, required=True,
                        codes=list(code_map(session, KIND_SALES_STATUS).items()), width=10),
-                Column(sheet.PRICE, "price", ColumnType.DECIMAL, money=True, width=14, **_AREA))
+                Column(head["price"], "price", ColumnType.DECIMAL, money=True, width=14, **_AREA))
 
     def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
         rows = []
@@ -220,7 +226,6 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
 
     def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
                     rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
-        headers = {c.key: c.header for c in self.sheet_columns(session, export=False)}
         errors = [CellError(self.sheet_name, row.number, sheet.HOUSE_CODE, after.get("code") or "",
                             str(_l("The house is listed twice (first at row %(row)d).",
                                    row=rows[0].number))) for row in rows[1:]]
@@ -233,7 +238,7 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
             if reason is None:
                 new[key] = value
             else:
-                errors.append(CellError(self.sheet_name, row.number, headers[key], value,
+                errors.append(CellError(self.sheet_name, row.number, SHEET_HEADERS[key], value,
                                         str(reason)))
         return new, errors
 

@@ -43,6 +43,9 @@ SHARE = "产权份额(%)"
 #: Sheet column of each owner field (the keys the house template's owner columns use).
 SHEET_KEYS = {"name": "owner_name", "id_type": "owner_id_type", "id_no": "owner_id_no",
               "phone": "owner_phone", "share": "share"}
+#: The sheet's header of each owner field.
+SHEET_HEADERS = {"name": sheet.OWNER_NAME, "id_type": sheet.ID_TYPE, "id_no": sheet.ID_NUMBER,
+                 "phone": sheet.PHONE, "share": SHARE}
 
 
 def owner_data(owner: Owner) -> dict[str, str]:
@@ -107,15 +110,16 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
         key = Column(sheet.HOUSE_CODE, "code", required=True, max_length=40, width=22)
         guide = (Column(LOCATION, "location", width=24),) if export else ()
         return (key, *guide,
-                Column(sheet.OWNER_NAME, "owner_name", max_length=50, check=validate_person_name,
-                       width=12),
-                Column(sheet.ID_TYPE, "owner_id_type", ColumnType.CODE,
+                Column(SHEET_HEADERS["name"], "owner_name", max_length=50,
+                       check=validate_person_name, width=12),
+                Column(SHEET_HEADERS["id_type"], "owner_id_type", ColumnType.CODE,
                        codes=list(code_map(session, KIND_ID_TYPE).items()), width=18),
-                Column(sheet.ID_NUMBER, "owner_id_no", ColumnType.ID_NUMBER, max_length=30,
+                Column(SHEET_HEADERS["id_no"], "owner_id_no", ColumnType.ID_NUMBER, max_length=30,
                        id_type_key="owner_id_type", width=22),
-                Column(sheet.PHONE, "owner_phone", ColumnType.PHONE, max_length=20, width=14),
-                Column(SHARE, "share", ColumnType.DECIMAL, minimum=Decimal("0.01"),
-                       maximum=Decimal("100"), width=10))
+                Column(SHEET_HEADERS["phone"], "owner_phone", ColumnType.PHONE, max_length=20,
+                       width=14),
+                Column(SHEET_HEADERS["share"], "share", ColumnType.DECIMAL,
+                       minimum=Decimal("0.01"), maximum=Decimal("100"), width=10))
 
     def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
         """One row per owner; a house without owners gets one row with its number only."""
@@ -132,7 +136,6 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
     def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
                     rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
         """The house's owners become its rows' owners, checked as the 编辑业主 dialog checks them."""
-        headers = {c.key: c.header for c in self.sheet_columns(session, export=False)}
         named = [row for row in rows if any(row.values.get(k) for k in SHEET_KEYS.values())]
         items = [{k: "" if row.values.get(key) is None else str(row.values[key])
                   for k, key in SHEET_KEYS.items()} for row in named]
@@ -141,12 +144,13 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
         try:
             owners = owner_rows(items)
         except ValidationFailed as error:
+            # parse_owners numbers the owners from 1; a problem of the whole list has no row
+            first = (named or rows)[0]
             return after, [
-                CellError(self.sheet_name, (named[p.row - 1] if p.row else (named or rows)[0]).number,
-                          headers[SHEET_KEYS.get(p.field, "owner_name")],
-                          str(p.value or ""), str(p.reason))
-                for p in error.problems] or [
-                CellError(self.sheet_name, rows[0].number, sheet.OWNER_NAME, "", str(error.message))]
+                CellError(self.sheet_name, (named[p.row - 1] if p.row else first).number,
+                          SHEET_HEADERS.get(p.field, sheet.OWNER_NAME), str(p.value or ""),
+                          str(p.reason)) for p in error.problems] or [
+                CellError(self.sheet_name, first.number, sheet.OWNER_NAME, "", str(error.message))]
         return {**after, "owners": owners}, []
 
     # ------------------------------------------------ checks
