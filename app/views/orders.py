@@ -18,6 +18,7 @@ from app.services.orders import drafts, queries, workflow
 from app.services.orders.queries import OrderFilters
 from app.services.orders.types import display_handler
 from app.views.errors import flash_domain_error
+from app.views.order_topups import topup_context
 from app.views.menus import CATEGORY_PROPERTY
 from app.views.orders_common import (int_arg, new_order_links, opinion_arg, order_context, page_url,
                                      print_links, print_response, status_choices, type_choices,
@@ -61,6 +62,7 @@ class OrdersView(BaseView):
         context = order_context(order, lines_endpoint="OrdersView.show")
         return self.render_template("orders/show.html", **context,
                                     prints=print_links(order, "OrdersView.print_doc"),
+                                    topup=topup_context(self.appbuilder, order),
                                     just_submitted=request.args.get("submitted") == "1")
 
     @expose("/<int:pk>/submit", methods=["POST"])

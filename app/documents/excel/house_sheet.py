@@ -22,6 +22,9 @@ from app.domain.validators import validate_person_name
 
 SHEET_NAME = "房屋信息"
 
+#: The key of a sheet of existing houses (the house account number), never edited.
+HOUSE_CODE = "房屋编号"
+
 BUILDING_NAME = "楼幢名称"
 STRUCTURE = "建筑结构"
 BUILT_YM = "建成年月"

@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.documents.excel import CellError
+from app.documents.excel.house_sheet import HOUSE_CODE
 from app.errors import NotFound, Problem, ValidationFailed
 from app.models.order import BusinessOrder
 from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine
@@ -153,3 +155,50 @@ class PickedHouses:
         from app.services.orders import workflow
 
         return workflow.houses_held_elsewhere(session, order, staged_ids(session, order))
+
+    # ------------------------------------------------ 批量导出 / 批量导入 (services/orders/sheets.py)
+
+    def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
+                    rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
+        """One house's line ``after`` with the cells of its rows (``sheets.SheetRow``) applied."""
+        raise NotImplementedError
+
+    def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
+                      rows: Sequence[Any]) -> tuple[dict[int, dict[str, Any]], list[CellError]]:
+        """Rows matched to the lines by house number; a number that is not a house of the
+        order (or not the user's at all) refuses its row."""
+        lines = {before.get("code"): (seq, after)
+                 for seq, _t, before, after in staging.changes(session, order.id, staging.HOUSE)}
+        grouped: dict[int, list[Any]] = {}
+        strangers = []
+        for row in rows:
+            code = str(row.values.get("code") or "").upper()
+            if code in lines:
+                grouped.setdefault(lines[code][0], []).append(row)
+            else:
+                strangers.append((row, code))
+        errors = self._stranger_errors(session, user, strangers)
+        changes: dict[int, dict[str, Any]] = {}
+        for seq, after in lines.values():
+            if seq not in grouped:
+                continue
+            new, problems = self.sheet_after(session, order, after, grouped[seq])
+            errors += problems
+            if new != after:
+                changes[seq] = new
+        errors.sort(key=lambda e: e.row)
+        return ({} if errors else changes), errors
+
+    def _stranger_errors(self, session: Session, user: Any, rows: Sequence[tuple[Any, str]]
+                         ) -> list[CellError]:
+        """Why each row naming a house outside the order is refused (another organisation's
+        house reads like a missing one)."""
+        if not rows:
+            return []
+        scope = Scope.for_user(user)
+        codes = sorted({code for _r, code in rows})
+        yours = {h.code for start in range(0, len(codes), CHUNK) for h in session.scalars(
+            select(House).where(House.code.in_(codes[start:start + CHUNK]))) if scope.allows(h)}
+        return [CellError(self.sheet_name, row.number, HOUSE_CODE, code, str(
+            _l("This house is not in the order: add it with the house picker first.")
+            if code in yours else _l("No house of yours has this number."))) for row, code in rows]

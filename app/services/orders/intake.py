@@ -129,15 +129,7 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
     from app.services.orders import jobs
 
     config = app.config
-    limit = int(config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
-    with unit_of_work(session):  # checks only: the job's own unit writes
-        order = workflow.load_for_update(session, order_id)
-        workflow.check_may(order, "edit", user)
-        if not data:
-            raise ValidationFailed(_l("Please choose a file."), [Problem("file", _l("Required."))])
-        if len(data) > limit:
-            raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
-                                      n=limit // (1024 * 1024)), [])
+    order = check_upload(session, config, order_id, user, data)
     # The upload waits on disk, not in the queue's store: a message holds only its name.
     stored = _store_queued_upload(data, config["UPLOAD_FOLDER"])
     params = {"order_id": order.id, "user_id": user.id, "stored": stored,
@@ -147,6 +139,21 @@ def start_import(session: Session, app: Any, order_id: int, user: Any, data: byt
     except Exception:
         queued_upload_path(stored, config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
         raise
+
+
+def check_upload(session: Session, config: Any, order_id: int, user: Any,
+                 data: bytes) -> BusinessOrder:
+    """The order an uploaded sheet is for, once the user may edit it and the file may be read."""
+    limit = int(config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+    with unit_of_work(session):  # checks only: the job's own unit writes
+        order = workflow.load_for_update(session, order_id)
+        workflow.check_may(order, "edit", user)
+        if not data:
+            raise ValidationFailed(_l("Please choose a file."), [Problem("file", _l("Required."))])
+        if len(data) > limit:
+            raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
+                                      n=limit // (1024 * 1024)), [])
+    return order
 
 
 def start_fetch(session: Session, app: Any, order_id: int, user: Any, project_ids: Sequence[Any],
@@ -374,8 +381,8 @@ def sheet_incoming(rows: Sequence[dict[str, Any]], row_numbers: Sequence[int]) -
     return incoming
 
 
-def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
-                      upload_folder: str) -> Optional[str]:
+def save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
+                     upload_folder: str) -> Optional[str]:
     """Store the file with its bad cells marked; returns the stored name (None if it failed)."""
     try:
         marked = mark_errors(data, filename, errors)
@@ -387,11 +394,17 @@ def _save_marked_copy(data: bytes, filename: str, errors: Sequence[CellError],
 def refuse_cells(result: ImportResult, data: bytes, filename: str, upload_folder: str
                  ) -> JobRefused:
     """The refusal of a sheet with bad cells: each named by row and column, a marked copy kept."""
-    return JobRefused(
+    return cells_refused(
         _l("Nothing was imported: %(n)d cells need correcting.", n=result.error_count),
-        [Problem(e.column, e.reason, row=e.row, value=e.value or None, sheet=e.sheet)
-         for e in result.errors],
-        _save_marked_copy(data, filename, result.errors, upload_folder))
+        data, filename, result.errors, upload_folder)
+
+
+def cells_refused(message: Any, data: bytes, filename: str, errors: Sequence[CellError],
+                  upload_folder: str) -> JobRefused:
+    """The refusal of an uploaded sheet: every bad cell as a problem, and the marked copy."""
+    return JobRefused(message, [Problem(e.column, e.reason, row=e.row, value=e.value or None,
+                                        sheet=e.sheet) for e in errors],
+                      save_marked_copy(data, filename, errors, upload_folder))
 
 
 def marked_copy_path(name: str, upload_folder: str) -> Path:
@@ -448,7 +461,7 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
                 _l("Nothing was imported: %(n)d houses cannot join this order.", n=len(problems)),
                 [Problem(ROOM, reason, row=incoming.rows[i], value=incoming.houses[i]["room"])
                  for i, _lab, reason in problems],
-                _save_marked_copy(data, filename, errors, upload_folder))
+                save_marked_copy(data, filename, errors, upload_folder))
         progress(2, 3, _("Saving %(n)d houses…", n=len(incoming.houses)))
         added = stage(session, order_id, user, incoming)
         return JobOutcome(_("%(n)d houses were imported.", n=added))
@@ -464,13 +477,21 @@ def _known_floors(session: Session, order: BusinessOrder) -> dict[str, Optional[
 def read_with_row_numbers(data: bytes, codes: HouseCodes, price_required: Callable[[Any], bool],
                           max_rows: int) -> tuple[ImportResult, list[int]]:
     """``read_houses`` plus the Excel row number of each returned row (for naming rows later)."""
+    return read_numbered(data, house_columns(codes), max_rows=max_rows,
+                         row_rules=(owner_all_or_none, inner_area_fits, price_rule(price_required)),
+                         file_rules=(consistent_buildings, unique_houses))
+
+
+def read_numbered(data: bytes, columns: Sequence[Any], *, max_rows: int,
+                  row_rules: Sequence[Any] = (), file_rules: Sequence[Any] = ()
+                  ) -> tuple[ImportResult, list[int]]:
+    """``read_sheet`` plus the Excel row number of each returned row."""
     numbers: list[int] = []
 
     def capture(rows: Sequence[tuple[int, Any]]) -> list[tuple[int, str, Any]]:
         numbers.extend(number for number, _row in rows)
         return []
 
-    result = read_sheet(data, house_columns(codes), max_rows=max_rows,
-                        row_rules=(owner_all_or_none, inner_area_fits, price_rule(price_required)),
-                        file_rules=(consistent_buildings, unique_houses, capture))
+    result = read_sheet(data, columns, max_rows=max_rows, row_rules=row_rules,
+                        file_rules=(*file_rules, capture))
     return result, numbers

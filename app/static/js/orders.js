@@ -108,21 +108,26 @@
     return request.done(poll).fail(function (xhr) { hideProgress(); showErrors(xhr); setBusy(false); });
   }
 
-  /* ---------------------------------------------------------------- 导入 */
+  /* ---------------------------------------------------------------- 导入, 批量导入 */
 
-  var $file = $('#jm-import-file');
-  $('#jm-import-open').on('click', function () { $file.val('').trigger('click'); });
-  $file.on('change', function () {
-    if (!this.files.length) { return; }
-    var file = this.files[0];
-    setBusy(true);
-    ensureSaved().then(function (id) {
-      var body = new FormData();
-      body.append('file', file, file.name);
-      setProgress(0, 0, data.msgStarting);
-      return started(JMForm.postForm(urlFor(data.importUrl, id), body));
+  /* A button opening a file chooser whose file is posted to ``url`` as a job. */
+  function wireUpload(button, input, url) {
+    var $file = $(input);
+    $(button).on('click', function () { $file.val('').trigger('click'); });
+    $file.on('change', function () {
+      if (!this.files.length) { return; }
+      var file = this.files[0];
+      setBusy(true);
+      ensureSaved().then(function (id) {
+        var body = new FormData();
+        body.append('file', file, file.name);
+        setProgress(0, 0, data.msgStarting);
+        return started(JMForm.postForm(urlFor(url, id), body));
+      });
     });
-  });
+  }
+
+  wireUpload('#jm-import-open', '#jm-import-file', data.importUrl);
 
   /* ---------------------------------------------------------------- 接口获取 */
 

@@ -136,6 +136,10 @@ class OrderHandler:
     pickable_states: tuple[str, ...] = ()
     #: Labels of the header fields, so every message names a field as the form shows it.
     field_labels: dict[str, LazyString] = {}
+    #: The ``SHEET_ROUNDTRIP`` buttons; ``services/orders/sheets.LinesSheet`` says 批量导出 / 批量导入.
+    export_label: LazyString = _l("Export")
+    import_label: LazyString = _l("Import")
+    import_hint: LazyString | str = ""
 
     # ------------------------------------------------ the draft's header fields
 

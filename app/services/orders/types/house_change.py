@@ -22,6 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from app.documents.excel import CellError, Column, ColumnType
+from app.documents.excel import house_sheet as sheet
 from app.documents.print_models import RefundForm, RefundLine, SummaryTable
 from app.domain.location import location_text, unit_number
 from app.errors import Problem, ValidationFailed
@@ -33,8 +35,9 @@ from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, house_picks, staging
 from app.services.orders.dues import Impact, impacts_summary, impacts_table, record_new_due
-from app.services.orders.types.base import (HOUSE_PICK, ExtraTable, FormContent, LineRow,
-                                            LinesTable, register_handler)
+from app.services.orders.sheets import LinesSheet
+from app.services.orders.types.base import (HOUSE_PICK, SHEET_ROUNDTRIP, ExtraTable, FormContent,
+                                            LineRow, LinesTable, register_handler)
 from app.services.orders.types import refund_account
 from app.services.orders.types.refund_account import RefundAccountHandler
 from app.services.outbox import enqueue_deposit_pushes
@@ -53,6 +56,16 @@ BATCH_FIELDS = ("building", "unit", "address", "use_code", "has_lift", "sales_st
 #: What a row's edit may change (the house's place within the building stays: floor and room).
 ROW_FIELDS = BATCH_FIELDS + ("building_area", "inner_area", "price")
 SHOWN = ("code",) + tuple(HOUSE_FIELDS)
+#: ``BusinessOrder.payload`` key of the approved amounts due: house id → [old, new].
+DUE_CHANGES = "due_changes"
+#: The line's lift value as the sheet writes it ("有" / "无", like the house template).
+SHEET_LIFTS = (("1", "有"), ("0", "无"))
+_AREA = {"minimum": Decimal("0.01"), "maximum": Decimal("99999999.99")}
+#: The sheet's header of each field a row may change (the house template's texts).
+SHEET_HEADERS = {"building": sheet.BUILDING_NAME, "unit": sheet.UNIT, "address": sheet.ADDRESS,
+                 "building_area": sheet.BUILDING_AREA, "inner_area": sheet.INNER_AREA,
+                 "use_code": sheet.USE, "has_lift": sheet.LIFT,
+                 "sales_status": sheet.SALES_STATUS, "price": sheet.PRICE}
 
 
 def _money_text(value: Optional[Decimal]) -> str:
@@ -123,7 +136,7 @@ def field_problem(session: Session, area_id: int, key: str, value: str) -> Optio
     return None
 
 
-class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
+class HouseChangeHandler(house_picks.PickedHouses, LinesSheet, RefundAccountHandler):
     type = HOUSE_CHANGE
     code = "FB"
     slug = "house-change"
@@ -133,7 +146,7 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
     menu_icon = "fa-home"
     menu_order = 60
     form_partial = "orders/forms/_house_change.html"
-    intake = (HOUSE_PICK,)
+    intake = (HOUSE_PICK, SHEET_ROUNDTRIP)
     line_targets = ((staging.HOUSE, _l("Houses")),)
     snapshot_targets = (staging.HOUSE,)
     rows_editable = True
@@ -141,6 +154,7 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
     pickable_states = ("not_opened", "unpaid", "partly_paid", "paid")
     field_labels = {**fields.LABELS, **HOUSE_FIELDS, **refund_account.LABELS,
                     "houses": _l("Houses")}
+    sheet_name = "房屋信息变更"
 
     # ------------------------------------------------ header
 
@@ -175,6 +189,58 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                                               for seq, _t, _b, after in chosen})
         return len(chosen)
 
+
+    # ------------------------------------------------ 批量导出 / 批量导入
+
+    def sheet_columns(self, session: Session, *, export: bool) -> tuple[Column, ...]:
+        """The row editor's fields keyed by house number; floor and room only as a guide."""
+        key = Column(sheet.HOUSE_CODE, "code", required=True, max_length=40, width=22)
+        guide = (Column(sheet.FLOOR, "floor", ColumnType.INT, width=6),
+                 Column(sheet.ROOM, "room", width=8)) if export else ()
+        head = SHEET_HEADERS
+        return (key, *guide,
+                Column(head["building"], "building", required=True, max_length=60, width=12),
+                Column(head["unit"], "unit", max_length=20, width=8),
+                Column(head["address"], "address", max_length=200, width=30),
+                Column(head["building_area"], "building_area", ColumnType.DECIMAL, required=True,
+                       width=10, **_AREA),
+                Column(head["inner_area"], "inner_area", ColumnType.DECIMAL, width=10, **_AREA),
+                Column(head["use_code"], "use_code", ColumnType.CODE, required=True,
+                       codes=list(code_map(session, KIND_HOUSE_USE).items()),
+                       aliases=sheet.USE_ALIASES, width=12),
+                Column(head["has_lift"], "has_lift", ColumnType.CODE, required=True,
+                       codes=SHEET_LIFTS, aliases=sheet.LIFT_ALIASES, width=6),
+                Column(head["sales_status"], "sales_status", ColumnType.CODE, required=True,
+                       codes=list(code_map(session, KIND_SALES_STATUS).items()), width=10),
+                Column(head["price"], "price", ColumnType.DECIMAL, money=True, width=14, **_AREA))
+
+    def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
+        rows = []
+        for _seq, _target, _before, after in staging.changes(session, order.id, staging.HOUSE):
+            row: dict[str, Any] = {key: after.get(key) or None for key in SHOWN}
+            row["floor"] = int(after["floor"]) if after.get("floor") else None
+            for key in ("building_area", "inner_area", "price"):
+                row[key] = _decimal(after[key]) if after.get(key) else None
+            rows.append(row)
+        return rows
+
+    def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
+                    rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
+        errors = [CellError(self.sheet_name, row.number, sheet.HOUSE_CODE, after.get("code") or "",
+                            str(_l("The house is listed twice (first at row %(row)d).",
+                                   row=rows[0].number))) for row in rows[1:]]
+        row, new = rows[0], dict(after)
+        for key in ROW_FIELDS:
+            value = normalised(key, row.values.get(key))
+            if value == after.get(key):
+                continue
+            reason = field_problem(session, order.area_id, key, value)
+            if reason is None:
+                new[key] = value
+            else:
+                errors.append(CellError(self.sheet_name, row.number, SHEET_HEADERS[key], value,
+                                        str(reason)))
+        return new, errors
 
     # ------------------------------------------------ checks
 
@@ -279,6 +345,10 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                        k: [before.get(k), after.get(k)] for k in HOUSE_FIELDS
                        if before.get(k) != after.get(k)}})
             changed.append(house)
+        # The houses whose amount due moved, old and new: a shortfall among them can be printed
+        # as a 补交 notice once the order is approved (services/orders/topups.py).
+        order.payload = {**(order.payload or {}), DUE_CHANGES: {
+            str(i.house.id): [f"{i.old_due:.2f}", f"{i.new_due:.2f}"] for i in impacts.values()}}
         session.flush()
         enqueue_deposit_pushes(session, changed, reason=reason)
 
@@ -311,14 +381,26 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
                                                               in HOUSE_FIELDS.values()], rows=rows)
 
     def _impact_table(self, session: Session, order: BusinessOrder) -> SummaryTable:
-        return impacts_table(self.impacts(session, order)[0])
+        return impacts_table(self._shown_impacts(session, order))
+
+    def _shown_impacts(self, session: Session, order: BusinessOrder) -> list[Impact]:
+        """The impacts to price now, or, once approved, those approval recorded (the houses'
+        data is the new data then, so pricing it again would show no change)."""
+        if order.status != APPROVED:
+            return self.impacts(session, order)[0]
+        recorded = (order.payload or {}).get(DUE_CHANGES) or {}
+        rows = sorted(house_picks.with_buildings(session, [int(i) for i in recorded]),
+                      key=lambda row: row[0].code)
+        paid = balances(session, [h.id for h, _name in rows])
+        return [Impact(h, Decimal(recorded[str(h.id)][0]), Decimal(recorded[str(h.id)][1]), None,
+                       paid[h.id].balance) for h, _name in rows]
 
     def extra_tables(self, session: Session, order: BusinessOrder) -> list[ExtraTable]:
         table = self._impact_table(session, order)
         return [ExtraTable("impacts", table.caption, table)]
 
     def lines_summary(self, session: Session, order: BusinessOrder) -> str:
-        return impacts_summary(self.impacts(session, order)[0])
+        return impacts_summary(self._shown_impacts(session, order))
 
     def form_content(self, session: Session, order: BusinessOrder) -> FormContent:
         rows = []
@@ -327,7 +409,7 @@ class HouseChangeHandler(house_picks.PickedHouses, RefundAccountHandler):
             changes = "；".join(f"{label}：{b or '—'} → {a or '—'}" for label, b, a
                                in zip(HOUSE_FIELDS.values(), old[1:], new[1:]) if b != a)
             rows.append([before.get("code") or "", changes or _("No change")])
-        impacts, _unpriced = self.impacts(session, order)
+        impacts = self._shown_impacts(session, order)
         difference = sum((i.new_due - i.old_due for i in impacts), Decimal("0.00"))
         refund = sum((i.refund for i in impacts), Decimal("0.00"))
         return FormContent(

@@ -10,12 +10,14 @@ The trading system is not told: its deposit status carries no owner.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, object_session
 
+from app.documents.excel import CellError, Column, ColumnType
+from app.documents.excel import house_sheet as sheet
 from app.documents.print_models import SummaryTable
 from app.domain.location import location_text
 from app.errors import Problem, ValidationFailed
@@ -24,15 +26,27 @@ from app.models.order import OWNERSHIP_CHANGE, BusinessOrder
 from app.models.property import House, Owner
 from app.services.audit import record
 from app.services.orders import fields, house_picks, staging
+from app.services.orders.sheets import LinesSheet
 from app.services.orders.types.area_choice import AreaChoiceHandler
-from app.services.orders.types.base import (HOUSE_PICK, FormContent, LineRow, LinesTable,
-                                            register_handler)
+from app.services.orders.types.base import (HOUSE_PICK, SHEET_ROUNDTRIP, FormContent, LineRow,
+                                            LinesTable, register_handler)
+from app.domain.validators import validate_person_name
 from app.services.owners import parse_owners
 from app.services.reference import code_map
 
 COLUMNS = {"code": _l("House number"), "location": _l("Location"), "owners": _l("Owners")}
 OWNER_LABELS = {"name": _l("Name"), "id_type": _l("ID type"), "id_no": _l("ID number"),
                 "phone": _l("Phone"), "share": _l("Share (percent)")}
+
+
+LOCATION = "房屋坐落"
+SHARE = "产权份额(%)"
+#: Sheet column of each owner field (the keys the house template's owner columns use).
+SHEET_KEYS = {"name": "owner_name", "id_type": "owner_id_type", "id_no": "owner_id_no",
+              "phone": "owner_phone", "share": "share"}
+#: The sheet's header of each owner field.
+SHEET_HEADERS = {"name": sheet.OWNER_NAME, "id_type": sheet.ID_TYPE, "id_no": sheet.ID_NUMBER,
+                 "phone": sheet.PHONE, "share": SHARE}
 
 
 def owner_data(owner: Owner) -> dict[str, str]:
@@ -53,7 +67,7 @@ def owner_rows(items: Any) -> list[dict[str, str]]:
     return [{**o.as_dict(), "share": o.as_dict().get("share", "")} for o in parse_owners(items)]
 
 
-class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
+class OwnershipChangeHandler(house_picks.PickedHouses, LinesSheet, AreaChoiceHandler):
     type = OWNERSHIP_CHANGE
     code = "QS"
     slug = "ownership-change"
@@ -63,12 +77,13 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
     menu_icon = "fa-users"
     menu_order = 70
     form_partial = "orders/forms/_ownership_change.html"
-    intake = (HOUSE_PICK,)
+    intake = (HOUSE_PICK, SHEET_ROUNDTRIP)
     line_targets = ((staging.HOUSE, _l("Houses")),)
     snapshot_targets = (staging.HOUSE,)
     rows_editable = True
     pickable_states = ("not_opened", "unpaid", "partly_paid", "paid")
     field_labels = {**fields.LABELS, **OWNER_LABELS, "houses": _l("Houses")}
+    sheet_name = "房屋权属变更"
 
     # ------------------------------------------------ header
 
@@ -88,6 +103,55 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
                                                     "owners": owner_rows(values.get("owners"))}})
         return 1
 
+
+    # ------------------------------------------------ 批量导出 / 批量导入: one row per owner
+
+    def sheet_columns(self, session: Session, *, export: bool) -> tuple[Column, ...]:
+        key = Column(sheet.HOUSE_CODE, "code", required=True, max_length=40, width=22)
+        guide = (Column(LOCATION, "location", width=24),) if export else ()
+        return (key, *guide,
+                Column(SHEET_HEADERS["name"], "owner_name", max_length=50,
+                       check=validate_person_name, width=12),
+                Column(SHEET_HEADERS["id_type"], "owner_id_type", ColumnType.CODE,
+                       codes=list(code_map(session, KIND_ID_TYPE).items()), width=18),
+                Column(SHEET_HEADERS["id_no"], "owner_id_no", ColumnType.ID_NUMBER, max_length=30,
+                       id_type_key="owner_id_type", width=22),
+                Column(SHEET_HEADERS["phone"], "owner_phone", ColumnType.PHONE, max_length=20,
+                       width=14),
+                Column(SHEET_HEADERS["share"], "share", ColumnType.DECIMAL,
+                       minimum=Decimal("0.01"), maximum=Decimal("100"), width=10))
+
+    def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
+        """One row per owner; a house without owners gets one row with its number only."""
+        rows = []
+        for _seq, _target, _before, after in staging.changes(session, order.id, staging.HOUSE):
+            place = {"code": after.get("code"),
+                     "location": location_text(after.get("building"), after.get("unit"),
+                                               after.get("room"), after.get("floor"))}
+            rows += [{**place, **{SHEET_KEYS[k]: (Decimal(v) if k == "share" else v) if v else None
+                                  for k, v in owner.items() if k in SHEET_KEYS}}
+                     for owner in after.get("owners") or []] or [place]
+        return rows
+
+    def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
+                    rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
+        """The house's owners become its rows' owners, checked as the 编辑业主 dialog checks them."""
+        named = [row for row in rows if any(row.values.get(k) for k in SHEET_KEYS.values())]
+        items = [{k: "" if row.values.get(key) is None else str(row.values[key])
+                  for k, key in SHEET_KEYS.items()} for row in named]
+        if not items and not after.get("owners"):
+            return after, []
+        try:
+            owners = owner_rows(items)
+        except ValidationFailed as error:
+            # parse_owners numbers the owners from 1; a problem of the whole list has no row
+            first = (named or rows)[0]
+            return after, [
+                CellError(self.sheet_name, (named[p.row - 1] if p.row else first).number,
+                          SHEET_HEADERS.get(p.field, sheet.OWNER_NAME), str(p.value or ""),
+                          str(p.reason)) for p in error.problems] or [
+                CellError(self.sheet_name, first.number, sheet.OWNER_NAME, "", str(error.message))]
+        return {**after, "owners": owners}, []
 
     # ------------------------------------------------ checks
 
@@ -129,7 +193,8 @@ class OwnershipChangeHandler(house_picks.PickedHouses, AreaChoiceHandler):
 
     @staticmethod
     def _owners_text(owners: Any, id_types: dict[str, str]) -> str:
-        return "；".join(
+        """One owner per line (the review's cell shows them under each other)."""
+        return "\n".join(
             f"{o['name']} {id_types.get(o['id_type'], o['id_type'])} {o['id_no']}"
             + (f" {o['phone']}" if o.get("phone") else "")
             + (f" {o['share']}%" if o.get("share") else "") for o in owners or [])
