@@ -122,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (READ, RES_ACCOUNT_LOCKS), (WRITE, RES_ACCOUNT_LOCKS), (MENU_ACCESS, "Locked accounts"),
         *_REPORTS,
         (READ, RES_RECONCILE), (WRITE, RES_RECONCILE), (MENU_ACCESS, "Bank reconciliation"),
+        (MENU_ACCESS, "Replenishment threshold"),  # app/views/standards.py
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],
