@@ -13,7 +13,6 @@ owes more refunds than it holds.
 """
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import threading
 from collections import defaultdict
@@ -34,7 +33,7 @@ from app.models.order import (AREA_CHANGE, AREA_COLLECT, BUILDING_CHANGE, HOUSE_
                               HOUSE_SUPPLEMENT, BusinessOrder)
 from app.models.payment import (CHANNEL_BANK, CHANNEL_POS, CHANNEL_QIAODU, NOTICE_PAID, NOTICE_UNPAID,
                                 PAY_FIRST, PAY_OTHER, PAY_RENEW, PAY_TOPUP, REFUND_PAID,
-                                REFUND_PENDING, Notice, NoticeLine, Refund)
+                                REFUND_PENDING, Notice, Refund)
 from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, Building, House, Owner, PropertyArea
 from app.services.ledger import balances, book_refund
 from app.services.orders import drafts, staging, workflow
