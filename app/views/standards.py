@@ -224,6 +224,13 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
         return super().render_template(template, **kwargs)
 
 
+def _percent_rule(form: Any, field: Any) -> None:
+    """The service's check of the percentage, shown under the field."""
+    for problem in renew_threshold_problems(field.data, form.effective_from.data):
+        if problem.field == "percent":
+            raise ValidationError(str(problem.reason))
+
+
 def percent_text(value: Any) -> str:
     return f"{Decimal(value).normalize():f}%" if value is not None else ""
 
@@ -256,7 +263,7 @@ class RenewThresholdView(AuditedMixin, PlatformModelView):
         "effective_from": _l("The threshold applies from this day until a later one starts."),
     }
     formatters_columns = {"percent": percent_text, "effective_from": day, "created_at": when}
-    validators_columns = {"percent": [InputRequired()], "effective_from": [DataRequired()]}
+    validators_columns = {"percent": [InputRequired(), _percent_rule], "effective_from": [DataRequired()]}
 
     def _validate(self, item: RenewThreshold) -> None:
         problems = renew_threshold_problems(item.percent, item.effective_from)
