@@ -122,7 +122,28 @@ def _standard_fields() -> dict[str, Any]:
     }
 
 
-class DepositStandardView(AuditedMixin, PlatformModelView):
+class CheckedOnSave:
+    """Refuses a row the service's rule finds problems with, before FAB adds or saves it (the form
+    validators show the same problems under their fields; this is the backstop)."""
+
+    def item_problems(self, item: Any) -> list[Problem]:
+        raise NotImplementedError
+
+    def _validate(self, item: Any) -> None:
+        problems = self.item_problems(item)
+        if problems:
+            raise ValidationFailed(_l("Please correct the marked fields."), problems)
+
+    def pre_add(self, item: Any) -> None:
+        self._validate(item)
+        super().pre_add(item)  # type: ignore[misc]
+
+    def pre_update(self, item: Any) -> None:
+        self._validate(item)
+        super().pre_update(item)  # type: ignore[misc]
+
+
+class DepositStandardView(CheckedOnSave, AuditedMixin, PlatformModelView):
     route_base = "/fund/standards"
     datamodel = SQLAInterface(DepositStandard)
     class_permission_name = RES_STANDARD
@@ -176,19 +197,9 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
     add_form_extra_fields = _standard_fields()
     edit_form_extra_fields = _standard_fields()
 
-    def _validate(self, item: DepositStandard) -> None:
-        problems = standard_problems(item.basis, item.rate, item.min_floors, item.max_floors,
-                                     item.effective_from, item.effective_to)
-        if problems:
-            raise ValidationFailed(_l("Please correct the marked fields."), problems)
-
-    def pre_add(self, item: DepositStandard) -> None:
-        self._validate(item)
-        super().pre_add(item)
-
-    def pre_update(self, item: DepositStandard) -> None:
-        self._validate(item)
-        super().pre_update(item)
+    def item_problems(self, item: DepositStandard) -> list[Problem]:
+        return standard_problems(item.basis, item.rate, item.min_floors, item.max_floors,
+                                 item.effective_from, item.effective_to)
 
     def pre_delete(self, item: DepositStandard) -> None:
         used = db.session.scalar(select(func.count(House.id)).where(House.standard_id == item.id))
@@ -235,7 +246,7 @@ def percent_text(value: Any) -> str:
     return f"{Decimal(value).normalize():f}%" if value is not None else ""
 
 
-class RenewThresholdView(AuditedMixin, PlatformModelView):
+class RenewThresholdView(CheckedOnSave, AuditedMixin, PlatformModelView):
     """续筹 threshold (§4): dated rows; the one with the latest start on or before a day applies."""
 
     route_base = "/fund/renew-threshold"
@@ -265,18 +276,8 @@ class RenewThresholdView(AuditedMixin, PlatformModelView):
     formatters_columns = {"percent": percent_text, "effective_from": day, "created_at": when}
     validators_columns = {"percent": [InputRequired(), _percent_rule], "effective_from": [DataRequired()]}
 
-    def _validate(self, item: RenewThreshold) -> None:
-        problems = renew_threshold_problems(item.percent, item.effective_from)
-        if problems:
-            raise ValidationFailed(_l("Please correct the marked fields."), problems)
-
-    def pre_add(self, item: RenewThreshold) -> None:
-        self._validate(item)
-        super().pre_add(item)
-
-    def pre_update(self, item: RenewThreshold) -> None:
-        self._validate(item)
-        super().pre_update(item)
+    def item_problems(self, item: RenewThreshold) -> list[Problem]:
+        return renew_threshold_problems(item.percent, item.effective_from)
 
 
 class StandardCheckForm(FlaskForm):
