@@ -185,3 +185,17 @@ def test_the_warning_report_proposes_back_to_the_first_deposit(app: Any, api_hea
     assert body["totals"]["proposed"] == "750.00"
     other = client.get("/api/v1/report/renew", headers=api_headers("dev_b")).get_json()
     assert other["rows"] == []  # a developer sees only its own houses
+
+
+def test_the_warning_export_holds_the_screen_table(officer_client: Any, session: Any, demo: Any) -> None:
+    from tests.test_reports import _sheet, _table
+
+    houses = _houses(session, demo, 3)
+    pay(session, houses, ["1000.00", "1000.00", "1000.00"])
+    for house in houses[:2]:
+        refund(session, house, "900.00", status="paid")
+    query = f"?building_id={demo.building_a.id}"
+    shown = _table(officer_client.get(f"/reports/renew/{query}").get_data(as_text=True))
+    sheet = _sheet(officer_client.get(f"/reports/renew/export{query}").get_data())
+    assert sheet == shown and len(shown) == 3  # two houses and the totals
+    assert shown[-1][-1] == "1,800.00"
