@@ -19,7 +19,9 @@ depends_on = None
 
 # Frozen copies of app.models.ledger.APPEND_ONLY_DDL / DROP_APPEND_ONLY_DDL as of this revision:
 # a migration must keep building the same schema whatever the models become later
-# (tests/test_ledger_triggers.py checks both paths refuse the same statements).
+# (tests/test_ledger_triggers.py checks both paths refuse the same statements). A later SQLite
+# batch_alter_table on ledger_entry rebuilds the table without them: such a revision must run
+# these CREATE statements again.
 _MESSAGE = "ledger_entry rows are append-only; book a correcting entry instead"
 _CREATE = {
     "sqlite": (
