@@ -147,8 +147,6 @@ class Config:
     BANK_HMAC_SECRET = os.environ.get("BANK_HMAC_SECRET", "")
     #: Seconds a bank request's X-Bank-Timestamp may differ from the server clock (app/api/bank.py).
     BANK_SIGNATURE_WINDOW = _env_int("BANK_SIGNATURE_WINDOW", 300)
-    #: 续筹 warning (§4): a house whose balance is below this percent of its first deposit.
-    RENEW_THRESHOLD_PERCENT = os.environ.get("RENEW_THRESHOLD_PERCENT", "30")
 
     # Trading system (房地产交易系统)
     TRADE_BASE_URL = os.environ.get("TRADE_BASE_URL", "http://127.0.0.1:5001")

@@ -60,6 +60,8 @@ def copy_rows(source: Engine, target: Engine) -> dict[str, int]:
             columns = [origin.c[c.name] for c in table.columns if c.name in origin.c]
             rows = [dict(row._mapping) for row in src.execute(select(*columns))]
             if rows:
+                # Reference rows a migration seeded (the 续筹 threshold) are replaced by the source's.
+                dst.execute(table.delete())
                 dst.execute(table.insert(), rows)
             copied[table.name] = len(rows)
             if postgres and "id" in table.c and rows:

@@ -18,6 +18,7 @@ from app.services.payments import (allocate_notice_numbers, issue_building_notic
                                    reissue_notice, void_notice)
 from app.services.payments.documents import notice_doc, notices_html, special_account
 from app.services.payments.notices import HELD_KEEP, HELD_REPLACE, NoticesWouldBeVoided
+from tests.reports_support import pay, refund
 
 
 def _houses(session, building_id: int) -> list[House]:
@@ -95,10 +96,14 @@ def test_owner_notices_need_owners_and_print_one_per_house(session, demo):
     assert [len(n.lines) for n in result.notices] == [1, 1]
 
 
-def test_custom_renew_needs_amounts_and_groups_by_building(session, demo):
+def test_custom_renew_groups_by_building_and_proposes_the_first_deposit(session, demo):
     picked = _houses(session, demo.building_a.id)[:3]
-    with pytest.raises(ValidationFailed):
-        issue_custom_notices(session, demo.area_a, PAY_RENEW, {h.id: None for h in picked}, user_id=None)
+    pay(session, picked, ["1000.00"] * 3)
+    for house in picked:
+        refund(session, house, "800.00", status="paid")  # 20 % of the first deposit left
+    proposed = issue_custom_notices(session, demo.area_a, PAY_RENEW, {h.id: None for h in picked},
+                                    user_id=None)
+    assert [line.amount for line in proposed.notices[0].lines] == [Decimal("800.00")] * 3
     amounts = {h.id: Decimal("100.50") for h in picked}
     result = issue_custom_notices(session, demo.area_a, PAY_RENEW, amounts, user_id=None)
     assert len(result.notices) == 1

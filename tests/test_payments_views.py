@@ -13,6 +13,7 @@ from app.models.ledger import LedgerEntry
 from app.models.payment import NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, Notice
 from app.models.property import House, Owner
 from app.services.payments import issue_building_notices
+from tests.reports_support import pay, refund
 
 PAGES = ["/payments/batch/", "/payments/owners/", "/payments/custom/", "/notices/list/",
          "/contracts/", "/bank/"]
@@ -104,12 +105,17 @@ def test_custom_renew_export_import_issue(dev_a_client, session, demo):
     houses = session.scalars(select(House).where(House.building_id == demo.building_a.id)
                              .order_by(House.id).limit(3)).all()
     ids = [h.id for h in houses]
+    pay(session, houses, ["5000.00"] * 3)
+    for house in houses:
+        refund(session, house, "4000.00", status="paid")
     export = dev_a_client.post("/payments/custom/export", json={"area_id": demo.area_a.id, "house_ids": ids})
     assert export.status_code == 200 and export.data[:2] == b"PK"
     book = openpyxl.load_workbook(BytesIO(export.data))
     sheet = book.active
     header = [c.value for c in sheet[1]]
     assert header[0] == "房屋编号" and header[-1] == "续筹金额"
+    # Proposed: back to the first deposit.
+    assert [sheet.cell(row=r, column=len(header)).value for r in range(2, 5)] == [4000] * 3
     for row in range(2, 5):
         sheet.cell(row=row, column=len(header), value="1,000.50")
     filled = BytesIO()

@@ -10,5 +10,5 @@ from app.models.payment import Notice, NoticeLine, NoticeSequence, Refund  # noq
 from app.models.property import AreaTradeProject, Building, House, Owner, PropertyArea  # noqa: F401
 from app.models.reconciliation import BankStatement, ReconItem, StatementLine  # noqa: F401
 from app.models.reversal import PaymentReversal  # noqa: F401
-from app.models.standard import DepositStandard  # noqa: F401
+from app.models.standard import DepositStandard, RenewThreshold  # noqa: F401
 from app.security.models import AuthSession, PlatformUser, user_area  # noqa: F401

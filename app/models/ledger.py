@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event,
-                        func, select)
+from sqlalchemy import (DDL, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
+                        case, event, func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.base import Money, OrgOwned, utcnow
+from app.models.payment import PAY_FIRST, PAY_TOPUP
 from app.models.property import House
 
 ENTRY_DEPOSIT = "deposit"            # 交存 (首期, 补交, 续筹 …)
@@ -73,12 +74,66 @@ def _refuse_delete(mapper, connection, target) -> None:  # noqa: ANN001 - SQLAlc
     raise LedgerIsAppendOnly("ledger rows are append-only; book a correcting entry instead")
 
 
+#: The database refuses to change or remove a ledger row whatever the path (ORM, bulk statement,
+#: raw SQL, a console): the ORM hooks above only see the ORM. Created by the table's
+#: ``after_create`` event below (``create_all``) and by migration c0de00000014 (same statements).
+APPEND_ONLY_MESSAGE = "ledger_entry rows are append-only; book a correcting entry instead"
+APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+        "CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION ledger_entry_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        f"RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation'; "
+        "END $$",
+        "CREATE TRIGGER ledger_entry_no_change BEFORE UPDATE OR DELETE ON ledger_entry "
+        "FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()",
+        # TRUNCATE skips row triggers, so it gets its own.
+        "CREATE TRIGGER ledger_entry_no_truncate BEFORE TRUNCATE ON ledger_entry "
+        "FOR EACH STATEMENT EXECUTE FUNCTION ledger_entry_append_only()",
+    ),
+}
+#: What removes them again (a migration's downgrade; the function outlives ``drop_all``).
+DROP_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": ("DROP TRIGGER IF EXISTS ledger_entry_no_update",
+               "DROP TRIGGER IF EXISTS ledger_entry_no_delete"),
+    "postgresql": ("DROP TRIGGER IF EXISTS ledger_entry_no_change ON ledger_entry",
+                   "DROP TRIGGER IF EXISTS ledger_entry_no_truncate ON ledger_entry",
+                   "DROP FUNCTION IF EXISTS ledger_entry_append_only()"),
+}
+
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(LedgerEntry.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))
+event.listen(LedgerEntry.__table__, "after_drop",
+             DDL(DROP_APPEND_ONLY_DDL["postgresql"][-1]).execute_if(dialect="postgresql"))
+
+
 def ledger_total() -> ColumnElement[Decimal]:
     """What ledger rows add up to: the one SQL expression for a balance (0 where there are none).
 
     Every balance query uses it (``House.balance`` and the aggregates in ``app.services.ledger``).
     """
     return func.coalesce(func.sum(LedgerEntry.amount), 0)
+
+
+#: Ledger rows that make up a house's first deposit (首期交存额), the base of the 续筹 threshold:
+#: 首期 and 补交 deposits, and money moved in or out by a split or merge (a house born of a split
+#: carries its share of the old first deposit). 续筹 and other deposits and refunds do not count.
+FIRST_DEPOSIT_TYPES = (PAY_FIRST, PAY_TOPUP)
+
+
+def first_deposit_total() -> ColumnElement[Decimal]:
+    """What ledger rows add up to as the first deposit (0 where there are none)."""
+    # A reversed (冲正) 首期 is no first deposit: its reversal row carries the same payment type.
+    counted = ((LedgerEntry.kind.in_(DEPOSIT_KINDS) & LedgerEntry.payment_type.in_(FIRST_DEPOSIT_TYPES))
+               | LedgerEntry.kind.in_((ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT)))
+    return func.coalesce(func.sum(case((counted, LedgerEntry.amount), else_=0)), 0)
 
 
 # A house's balance, derived from its ledger. Deferred so plain house lists do not pay for it;

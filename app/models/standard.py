@@ -42,3 +42,20 @@ class DepositStandard(Timestamped, Model):
 
     def __repr__(self) -> str:
         return self.name
+
+
+class RenewThreshold(Timestamped, Model):
+    """续筹 threshold: a house is due for replenishment once its balance falls below this share of
+    its first deposit. Dated like the standards, so a change applies from its day on and the
+    threshold in force on any past day can still be read."""
+
+    __tablename__ = "renew_threshold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Percent of the first deposit (30 = 30 %).
+    percent: Mapped[Decimal] = mapped_column(Numeric(5, 2, asdecimal=True), nullable=False)
+    effective_from: Mapped[dt.date] = mapped_column(Date, nullable=False, unique=True)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"{self.percent.normalize():f}%"

@@ -131,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         # 冲正 (app/views/reversal.py): maker and checker are two officers, checked by the service
         (READ, RES_REVERSAL), (REQUEST, RES_REVERSAL), (APPROVE, RES_REVERSAL),
         (REJECT, RES_REVERSAL), (MENU_ACCESS, "Payment reversals"),
+        (MENU_ACCESS, "Replenishment threshold"),  # app/views/standards.py
     ],
     ROLE_TELLER: [(READ, RES_BANK), (CONFIRM, RES_BANK), (PRINT, RES_BANK),
                   (MENU_ACCESS, "Bank"), (MENU_ACCESS, "Payment confirmation")],

@@ -21,7 +21,8 @@ from app.domain.money import quantize_money
 from app.errors import Problem, ValidationFailed
 from app.models.base import ZERO, utcnow
 from app.models.ledger import (DEPOSIT_KINDS, ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_REVERSAL,
-                               ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, LedgerEntry, ledger_total)
+                               ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, LedgerEntry,
+                               first_deposit_total, ledger_total)
 from app.models.property import House
 
 # Deposit states of a house, derived from balance against amount due.
@@ -36,6 +37,7 @@ class Balance:
 
     deposited: Decimal   # all deposits ever credited, less those reversed (冲正)
     balance: Decimal     # deposits, refunds and transfers together
+    first: Decimal = ZERO  # the first deposit (``first_deposit_total``), base of the 续筹 rule
 
     @property
     def paid(self) -> Decimal:
@@ -65,11 +67,13 @@ def paid_amount(session: Session, house_id: int) -> Decimal:
 
 
 def balance_query(house_ids: Optional[Iterable[int]] = None):  # noqa: ANN201 - a Select
-    """``SELECT house_id, deposited, balance`` grouped by house; join it as a subquery for lists."""
+    """``SELECT house_id, deposited, balance, first`` grouped by house; join it as a subquery
+    for lists."""
     deposited = func.sum(case((LedgerEntry.kind.in_(DEPOSIT_KINDS), LedgerEntry.amount), else_=0))
     query = select(LedgerEntry.house_id.label("house_id"),
                    func.coalesce(deposited, 0).label("deposited"),
-                   ledger_total().label("balance"))
+                   ledger_total().label("balance"),
+                   first_deposit_total().label("first"))
     if house_ids is not None:
         query = query.where(LedgerEntry.house_id.in_(list(house_ids)))
     return query.group_by(LedgerEntry.house_id)
@@ -100,9 +104,10 @@ def balances(session: Session, house_ids: Iterable[int]) -> dict[int, Balance]:
     # Chunked so a large selection stays under every database's bound-parameter limit.
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        for house_id, deposited, balance in session.execute(balance_query(chunk)):
+        for house_id, deposited, balance, first in session.execute(balance_query(chunk)):
             result[house_id] = Balance(quantize_money(Decimal(deposited)),
-                                       quantize_money(Decimal(balance)))
+                                       quantize_money(Decimal(balance)),
+                                       quantize_money(Decimal(first)))
     return result
 
 

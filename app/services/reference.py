@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models.codes import (KIND_ATTACHMENT, KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE,
                               KIND_PAYMENT_TYPE, KIND_SALES_STATUS, KIND_STRUCTURE, CodeItem)
-from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard
+from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard, RenewThreshold
 from app.services.unit_of_work import transaction
 
 # (code, 中文, English[, residential])
@@ -72,6 +72,11 @@ EXAMPLE_STANDARDS = [
 ]
 
 
+#: 续筹 is due below this share of the first deposit, until the office sets another.
+DEFAULT_RENEW_PERCENT = Decimal("30")
+DEFAULT_RENEW_FROM = dt.date(2000, 1, 1)
+
+
 @transaction
 def seed_reference_data(session: Session, *, with_example_standards: bool = True) -> int:
     """Insert missing code items and, on an empty standards table, the examples. Returns rows added."""
@@ -93,6 +98,11 @@ def seed_reference_data(session: Session, *, with_example_standards: bool = True
                 note="示例标准，请维修资金管理部门按本市现行标准替换",
             ))
             added += 1
+    if session.scalar(select(RenewThreshold.id).limit(1)) is None:
+        # The manual's rule (migration c0de00000014 seeds the same row): below 30 %.
+        session.add(RenewThreshold(percent=DEFAULT_RENEW_PERCENT, effective_from=DEFAULT_RENEW_FROM,
+                                   note="默认续筹阈值"))
+        added += 1
     return added
 
 

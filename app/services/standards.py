@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.localtime import local_today
-from app.errors import DomainError
-from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard
+from app.errors import DomainError, Problem
+from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard, RenewThreshold
 
 CENT = Decimal("0.01")
 
@@ -92,3 +92,36 @@ class StandardBook:
               ) -> tuple[DepositStandard, Decimal]:
         std = self.find(use_code, has_lift, floors, on)
         return std, compute_amount_due(std, building_area, price)
+
+
+# ------------------------------------------------------------------ 续筹 threshold
+
+class NoRenewThreshold(DomainError):
+    default_message = _l("No replenishment threshold is in force: the fund office sets one beside "
+                         "the deposit standards.")
+
+
+MAX_RENEW_PERCENT = Decimal("100")
+
+
+def renew_threshold_problems(percent: Optional[Decimal], effective_from: Optional[dt.date]) -> list[Problem]:
+    """Every reason a 续筹 threshold cannot be saved."""
+    problems: list[Problem] = []
+    if percent is None or not isinstance(percent, Decimal) or percent <= 0 or percent > MAX_RENEW_PERCENT:
+        problems.append(Problem("percent", _l("Enter a percentage above 0 and at most 100.")))
+    elif percent != percent.quantize(CENT):
+        problems.append(Problem("percent", _l("At most 2 decimal places.")))
+    if effective_from is None:
+        problems.append(Problem("effective_from", _l("The start date is required.")))
+    return problems
+
+
+def renew_threshold(session: Session, on: Optional[dt.date] = None) -> Decimal:
+    """The 续筹 threshold (percent of the first deposit) in force on ``on`` (default today)."""
+    day = on or local_today()
+    percent = session.scalar(select(RenewThreshold.percent)
+                             .where(RenewThreshold.effective_from <= day)
+                             .order_by(RenewThreshold.effective_from.desc()).limit(1))
+    if percent is None:
+        raise NoRenewThreshold()
+    return Decimal(percent)

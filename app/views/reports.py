@@ -10,7 +10,7 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any, Optional
 
-from flask import current_app, request, send_file, url_for
+from flask import request, send_file, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -31,6 +31,7 @@ from app.services.payments.documents import CHANNEL_LABELS
 from app.services.payments.notices import local_today
 from app.services.reports import REPORTS, build_report, dashboard, deposits
 from app.services.reports.common import LEVELS, Filters, Report, parse_filters
+from app.services import standards
 from app.services.reports.labels import ORDER_TYPE_LABELS, REFUND_STATUS_LABELS, order_status_label
 from app.views.base import code_choices, code_labels
 from app.views.menus import CATEGORY_REPORTS
@@ -56,8 +57,8 @@ def _report(name: str, filters: Filters, everything: bool = False) -> Report:
 
 
 def renew_threshold() -> Decimal:
-    """The configured 续筹 threshold in percent (RENEW_THRESHOLD_PERCENT)."""
-    return Decimal(str(current_app.config["RENEW_THRESHOLD_PERCENT"]))
+    """The 续筹 threshold in force today, in percent (data beside the deposit standards)."""
+    return standards.renew_threshold(db.session)
 
 
 def _link(target: str, row: dict[str, Any], filters: Filters) -> Optional[str]:

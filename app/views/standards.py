@@ -27,9 +27,10 @@ from app.errors import DomainError, Problem, ValidationFailed
 from app.extensions import db
 from app.models.codes import KIND_HOUSE_USE
 from app.models.property import House
-from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard
+from app.models.standard import BASIS_AREA, BASIS_PRICE, DepositStandard, RenewThreshold
 from app.security.roles import MODEL_VIEW_METHODS, RES_STANDARD
-from app.services.standards import StandardBook
+from app.services.standards import (NoRenewThreshold, StandardBook, renew_threshold,
+                                    renew_threshold_problems)
 from app.views.base import AuditedMixin, PlatformModelView, code_choices, code_formatter, when
 from app.views.menus import CATEGORY_FUND_OFFICE
 
@@ -121,7 +122,28 @@ def _standard_fields() -> dict[str, Any]:
     }
 
 
-class DepositStandardView(AuditedMixin, PlatformModelView):
+class CheckedOnSave:
+    """Refuses a row the service's rule finds problems with, before FAB adds or saves it (the form
+    validators show the same problems under their fields; this is the backstop)."""
+
+    def item_problems(self, item: Any) -> list[Problem]:
+        raise NotImplementedError
+
+    def _validate(self, item: Any) -> None:
+        problems = self.item_problems(item)
+        if problems:
+            raise ValidationFailed(_l("Please correct the marked fields."), problems)
+
+    def pre_add(self, item: Any) -> None:
+        self._validate(item)
+        super().pre_add(item)  # type: ignore[misc]
+
+    def pre_update(self, item: Any) -> None:
+        self._validate(item)
+        super().pre_update(item)  # type: ignore[misc]
+
+
+class DepositStandardView(CheckedOnSave, AuditedMixin, PlatformModelView):
     route_base = "/fund/standards"
     datamodel = SQLAInterface(DepositStandard)
     class_permission_name = RES_STANDARD
@@ -175,19 +197,9 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
     add_form_extra_fields = _standard_fields()
     edit_form_extra_fields = _standard_fields()
 
-    def _validate(self, item: DepositStandard) -> None:
-        problems = standard_problems(item.basis, item.rate, item.min_floors, item.max_floors,
-                                     item.effective_from, item.effective_to)
-        if problems:
-            raise ValidationFailed(_l("Please correct the marked fields."), problems)
-
-    def pre_add(self, item: DepositStandard) -> None:
-        self._validate(item)
-        super().pre_add(item)
-
-    def pre_update(self, item: DepositStandard) -> None:
-        self._validate(item)
-        super().pre_update(item)
+    def item_problems(self, item: DepositStandard) -> list[Problem]:
+        return standard_problems(item.basis, item.rate, item.min_floors, item.max_floors,
+                                 item.effective_from, item.effective_to)
 
     def pre_delete(self, item: DepositStandard) -> None:
         used = db.session.scalar(select(func.count(House.id)).where(House.standard_id == item.id))
@@ -216,7 +228,56 @@ class DepositStandardView(AuditedMixin, PlatformModelView):
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
             kwargs.setdefault("check_form", StandardCheckForm())
+            try:
+                kwargs.setdefault("renew_percent", percent_text(renew_threshold(db.session)))
+            except NoRenewThreshold:
+                kwargs.setdefault("renew_percent", None)
         return super().render_template(template, **kwargs)
+
+
+def _percent_rule(form: Any, field: Any) -> None:
+    """The service's check of the percentage, shown under the field."""
+    for problem in renew_threshold_problems(field.data, form.effective_from.data):
+        if problem.field == "percent":
+            raise ValidationError(str(problem.reason))
+
+
+def percent_text(value: Any) -> str:
+    return f"{Decimal(value).normalize():f}%" if value is not None else ""
+
+
+class RenewThresholdView(CheckedOnSave, AuditedMixin, PlatformModelView):
+    """续筹 threshold (§4): dated rows; the one with the latest start on or before a day applies."""
+
+    route_base = "/fund/renew-threshold"
+    datamodel = SQLAInterface(RenewThreshold)
+    class_permission_name = RES_STANDARD
+    method_permission_name = MODEL_VIEW_METHODS
+    include_route_methods = {"list", "show", "add", "edit"}
+    audit_object_type = "RenewThreshold"
+    base_order = ("effective_from", "desc")
+
+    list_title = _l("Replenishment threshold")
+    show_title = _l("Replenishment threshold")
+    add_title = _l("Set a new replenishment threshold")
+    edit_title = _l("Edit replenishment threshold")
+    list_columns = ["percent", "effective_from", "note", "created_at"]
+    show_columns = list_columns
+    add_columns = ["percent", "effective_from", "note"]
+    edit_columns = add_columns
+    label_columns = {"percent": _l("Threshold (percent of the first deposit)"),
+                     "effective_from": _l("Effective from"), "note": _l("Note"),
+                     "created_at": _l("Created")}
+    description_columns = {
+        "percent": _l("A house is due for replenishment (续筹) when its balance is below this share "
+                      "of its first deposit, e.g. 30."),
+        "effective_from": _l("The threshold applies from this day until a later one starts."),
+    }
+    formatters_columns = {"percent": percent_text, "effective_from": day, "created_at": when}
+    validators_columns = {"percent": [InputRequired(), _percent_rule], "effective_from": [DataRequired()]}
+
+    def item_problems(self, item: RenewThreshold) -> list[Problem]:
+        return renew_threshold_problems(item.percent, item.effective_from)
 
 
 class StandardCheckForm(FlaskForm):
@@ -240,4 +301,7 @@ class StandardCheckForm(FlaskForm):
 def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(DepositStandardView, "Deposit standards", label=_l("Deposit standards"),
                         icon="fa-ruler", category=CATEGORY_FUND_OFFICE)
+    appbuilder.add_view(RenewThresholdView, "Replenishment threshold",
+                        label=_l("Replenishment threshold"), icon="fa-battery-quarter",
+                        category=CATEGORY_FUND_OFFICE)
 

@@ -1,7 +1,8 @@
 """Picked houses as the payment screens list them, and the 续筹 amounts sheet (§1.4.3).
 
-续筹 (replenishment) amounts are not computed: the developer exports the picked houses, fills in
-one amount per house in Excel and imports the sheet back.
+续筹 (replenishment) amounts come from a sheet: the developer exports the picked houses, with the
+amount back to the first deposit proposed for each house due for replenishment, changes the amounts
+in Excel and imports the sheet back.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from app.models.property import House, PropertyArea
 from app.services.ledger import balances, outstanding
 from app.services.owners import owner_dict
 from app.services.payments.notices import MAX_HOUSES, MAX_NOTICE_AMOUNT, house_location
+from app.services.payments.renewal import RenewCheck
+from app.services.standards import renew_threshold
 
 SHEET_NAME = "续筹交款"
 HOUSE_CODE = "房屋编号"
@@ -27,6 +30,7 @@ LOCATION = "房屋坐落"
 AREA = "建筑面积"
 DUE = "应交金额"
 PAID = "已交金额"
+FIRST = "首期交存额"
 AMOUNT = "续筹金额"
 
 
@@ -49,7 +53,7 @@ def house_rows(session: Session, area: PropertyArea, house_ids: Iterable[int]) -
     return [{
         "house_id": h.id, "house_code": h.code, "location": house_location(h),
         "building_area": f"{h.building_area:.2f}", "amount_due": f"{h.amount_due:.2f}",
-        "paid": f"{money[h.id].paid:.2f}",
+        "paid": f"{money[h.id].paid:.2f}", "first_deposit": f"{money[h.id].first:.2f}",
         "outstanding": f"{outstanding(h.amount_due, money[h.id].paid):.2f}",
         "contract_no": h.contract_no or "", "status": h.status,
         "locked": bool(h.locked_by_order_id), "owners": [owner_dict(o) for o in h.owners],
@@ -65,6 +69,8 @@ def renew_columns() -> tuple[Column, ...]:
         Column(DUE, "amount_due", ColumnType.DECIMAL, money=True, width=12,
                note=_l("For reference only.")),
         Column(PAID, "paid", ColumnType.DECIMAL, money=True, width=12, note=_l("For reference only.")),
+        Column(FIRST, "first_deposit", ColumnType.DECIMAL, money=True, width=12,
+               note=_l("For reference only.")),
         Column(AMOUNT, "amount", ColumnType.DECIMAL, money=True, required=True,
                minimum=Decimal("0.01"), maximum=MAX_NOTICE_AMOUNT, width=14,
                note=_l("Amount to deposit for this house, in yuan, at most 2 decimal places.")),
@@ -72,10 +78,16 @@ def renew_columns() -> tuple[Column, ...]:
 
 
 def export_renew_sheet(session: Session, area: PropertyArea, house_ids: Iterable[int]) -> bytes:
-    """The picked houses as an .xlsx with an empty 续筹金额 column to fill in."""
-    rows = [{**row, "building_area": Decimal(row["building_area"]),
-             "amount_due": Decimal(row["amount_due"]), "paid": Decimal(row["paid"])}
-            for row in house_rows(session, area, house_ids)]
+    """The picked houses as an .xlsx; 续筹金额 holds the proposed replenishment (back to the first
+    deposit) of each house due for one, and is empty for the others (issuing refuses them)."""
+    threshold = renew_threshold(session)
+    rows = []
+    for row in house_rows(session, area, house_ids):
+        first, paid = Decimal(row["first_deposit"]), Decimal(row["paid"])
+        check = RenewCheck(first, paid, threshold)
+        rows.append({**row, "building_area": Decimal(row["building_area"]),
+                     "amount_due": Decimal(row["amount_due"]), "paid": paid, "first_deposit": first,
+                     "amount": check.proposed if check.due else None})
     return export_rows(renew_columns(), rows, SHEET_NAME)
 
 

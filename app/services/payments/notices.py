@@ -30,6 +30,8 @@ from app.models.payment import (NOTICE_PAID, NOTICE_UNPAID, NOTICE_VOID, PAY_FIR
 from app.models.property import HOUSE_OPEN, Building, House, PropertyArea
 from app.services.audit import record
 from app.services.ledger import Balance, balances, outstanding
+from app.services.payments.renewal import refusal, renew_check
+from app.services.standards import renew_threshold
 from app.services.unit_of_work import transaction
 
 PAYMENT_TYPES = (PAY_FIRST, PAY_TOPUP, PAY_RENEW, PAY_OTHER)
@@ -456,8 +458,7 @@ def issue_owner_notices(session: Session, area: PropertyArea, house_ids: Iterabl
                   business=_l("Owner payment notice"))
 
 
-def _custom_amount(payment_type: str, given: Optional[Decimal], due: Decimal
-                   ) -> tuple[Optional[Decimal], Optional[str]]:
+def _custom_amount(given: Optional[Decimal], due: Decimal) -> tuple[Optional[Decimal], Optional[str]]:
     """The amount of one house on a custom notice, or why there is none."""
     if given is not None:
         if not isinstance(given, Decimal):
@@ -468,11 +469,25 @@ def _custom_amount(payment_type: str, given: Optional[Decimal], due: Decimal
         if amount > MAX_NOTICE_AMOUNT:
             return None, str(_l("The amount is too large."))
         return amount, None
-    if payment_type == PAY_RENEW:
-        return None, str(_l("Enter the replenishment amount (export, fill in, import)."))
     if due <= ZERO:
         return None, str(_l("The amount due is paid in full."))
     return due, None
+
+
+def _house_label(house: House) -> str:
+    """A house as a refusal names it: its code and its place."""
+    return f"{house.code}（{house_location(house)}）"
+
+
+def _renew_amount(house: House, given: Optional[Decimal], money: Balance, threshold: Decimal
+                  ) -> tuple[Optional[Decimal], Optional[str]]:
+    """A 续筹 line: refused unless the house is below the threshold; without an amount, the
+    replenishment back to the first deposit."""
+    check = renew_check(money, threshold)
+    why = refusal(_house_label(house), check)
+    if why:
+        return None, why
+    return _custom_amount(check.proposed if given is None else given, ZERO)
 
 
 @transaction
@@ -481,18 +496,25 @@ def issue_custom_notices(session: Session, area: PropertyArea, payment_type: str
                          user_id: Optional[int]) -> IssueResult:
     """自定义交款 (§1.4.3): notices of the chosen payment type, one per building, payer the developer.
 
-    ``amounts`` maps each picked house to its amount; None means "what is still due", which
-    续筹 does not allow (its amounts come from the imported sheet).
+    ``amounts`` maps each picked house to its amount; None means "what is still due", or for
+    续筹 the replenishment back to the first deposit. 续筹 is refused for a house not below the
+    threshold of its first deposit (``payments.renewal``), naming the house.
     """
     if payment_type not in PAYMENT_TYPES:
         raise ValidationFailed(problems=[Problem("payment_type", _l("Choose a payment type."))])
     houses, money = _picked_houses(session, area, amounts.keys())
+    threshold = renew_threshold(session) if payment_type == PAY_RENEW else None
     problems: list[Problem] = []
     by_building: dict[int, list[tuple[House, Decimal]]] = defaultdict(list)
     for house in sorted(houses.values(), key=lambda h: (h.building_id, h.unit, h.floor, h.room)):
         reason = _unavailable_reason(house)
-        amount, why = (None, reason) if reason else _custom_amount(
-            payment_type, amounts.get(house.id), outstanding(house.amount_due, money[house.id].paid))
+        if reason:
+            amount, why = None, reason
+        elif threshold is not None:
+            amount, why = _renew_amount(house, amounts.get(house.id), money[house.id], threshold)
+        else:
+            amount, why = _custom_amount(amounts.get(house.id),
+                                         outstanding(house.amount_due, money[house.id].paid))
         if why:
             problems.append(Problem(house.code, why))
         else:
@@ -509,7 +531,7 @@ def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) 
     """Print an unpaid notice again under a new number with today's amounts; the old one is voided.
 
     续筹 and other custom amounts are kept; amounts due are recomputed, and houses paid or held
-    by an order meanwhile are left off.
+    by an order meanwhile are left off, as are 续筹 houses no longer below the threshold.
     """
     if notice.status != NOTICE_UNPAID:
         raise InvalidTransition(_l("Only an unpaid notice can be printed again."))
@@ -518,10 +540,13 @@ def reissue_notice(session: Session, notice: Notice, *, user_id: Optional[int]) 
     money = balances(session, houses.keys())
     lines, skipped = [], []
     keep_amount = notice.payment_type in (PAY_RENEW, PAY_OTHER)
+    threshold = renew_threshold(session) if notice.payment_type == PAY_RENEW else None
     for line in notice.lines:
         house = houses[line.house_id]
         reason = _unavailable_reason(house)
         due = line.amount if keep_amount else outstanding(house.amount_due, money[house.id].paid)
+        if reason is None and threshold is not None:
+            reason = refusal(_house_label(house), renew_check(money[house.id], threshold))
         if reason is None and due <= ZERO:
             reason = str(_l("The amount due is paid in full."))
         if reason:

@@ -13,7 +13,8 @@ from app.models.base import ZERO
 from app.models.organisation import Organisation
 from app.models.property import HOUSE_OPEN, Building, House, PropertyArea
 from app.security.tenant import Scope
-from app.services.reports.common import (EXPORT_LIMIT, HUNDRED, LEVEL_AREA, LEVEL_BUILDING,
+from app.services.payments.renewal import RenewCheck
+from app.services.reports.common import (EXPORT_LIMIT, LEVEL_AREA, LEVEL_BUILDING,
                                          LEVEL_ORG, Filters, Report, balance_subquery, col, money,
                                          narrow, outstanding_expr, page_window, paid_towards_expr, rate)
 
@@ -168,26 +169,26 @@ def renew_warnings(session: Session, scope: Scope, filters: Filters, default_thr
     rows = []
     for row in session.execute(query.offset(offset).limit(limit)):
         data = _house_row(row)
-        first_v, balance_v = money(row.first), money(row.balance)
-        data.update(first=first_v, balance=balance_v, share=_share(balance_v, first_v),
-                    topup=max(money(first_v * threshold / HUNDRED) - balance_v, ZERO))
+        check = RenewCheck(money(row.first), money(row.balance), threshold)
+        data.update(first=check.first, balance=check.balance, share=f"{check.share}%",
+                    proposed=check.proposed)
         rows.append(data)
     count, f, b = session.execute(base.add_columns(
         func.count(House.id), func.coalesce(func.sum(first), 0),
         func.coalesce(func.sum(balance), 0))).one()
     columns = _house_columns([col(_l("First deposit"), "first", DEC), col(_l("Balance"), "balance", DEC),
                               col(_l("Balance share"), "share", width=10),
-                              col(_l("Below threshold by"), "topup", DEC)])
+                              col(_l("Proposed replenishment"), "proposed", DEC)])
+    # Every listed house is below its first deposit, so the proposals sum to first − balance.
     report = Report("renew", _l("Replenishment warnings"), columns, rows,
-                    {"code": count, "first": money(f), "balance": money(b)}, count, page=filters.page,
+                    {"code": count, "first": money(f), "balance": money(b),
+                     "proposed": money(f) - money(b)}, count, page=filters.page,
                     links={"code": "house"})
-    report.notes.append(_l("Threshold: balance below %(percent)s%% of the first deposit (first deposit and top-ups).",
+    report.notes.append(_l("Threshold: balance below %(percent)s%% of the first deposit (first deposits and "
+                           "top-ups, with split and merge transfers).",
                            percent=f"{threshold.normalize():f}"))
+    report.notes.append(_l("Proposed replenishment: the amount that brings the balance back to the first deposit."))
     return report
-
-
-def _share(balance: Decimal, first: Decimal) -> str:
-    return f"{money(balance * HUNDRED / first)}%" if first > ZERO else "-"
 
 
 def arrears_by_building(session: Session, scope: Scope, filters: Filters) -> list[dict[str, Any]]:
