@@ -275,7 +275,7 @@ class OrderFormView(BaseView):
                                       locale=_locale())
         except DomainError as error:
             return problem_response(error)
-        return jsonify(jobs.job_status(job)), 202
+        return jsonify(_status(job)), 202
 
     # ---------------------------------------------------------------- 接口获取
 
@@ -305,18 +305,14 @@ class OrderFormView(BaseView):
                                      current_user(), ids, locale=_locale())
         except DomainError as error:
             return problem_response(error)
-        return jsonify(jobs.job_status(job)), 202
+        return jsonify(_status(job)), 202
 
     # ---------------------------------------------------------------- job progress
 
     @expose("/jobs/<int:job_id>", methods=["GET"])
     @has_access_api
     def job(self, job_id: int) -> Any:
-        job = _owned_job(job_id)
-        status = jobs.job_status(job)
-        if job.result_name:
-            status["marked_url"] = url_for("OrderFormView.marked_copy", job_id=job.id)
-        return jsonify(status)
+        return jsonify(_status(_owned_job(job_id)))
 
     @expose("/jobs/<int:job_id>/marked.xlsx", methods=["GET"])
     @has_access
@@ -332,6 +328,14 @@ class OrderFormView(BaseView):
             abort(404)
         return send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=_("import-errors.xlsx"), max_age=0)
+
+
+def _status(job: OrderJob) -> dict[str, Any]:
+    """A job's progress for the page; a job the queue ran at once may already have failed."""
+    status = jobs.job_status(job)
+    if job.result_name:
+        status["marked_url"] = url_for("OrderFormView.marked_copy", job_id=job.id)
+    return status
 
 
 def _owned_job(job_id: int) -> OrderJob:
