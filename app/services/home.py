@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.models.order import ACCEPTED, OPEN_STATES, SUBMITTED, BusinessOrder
 from app.models.organisation import Organisation
@@ -87,7 +87,8 @@ def area_figures(session: Session, areas: Sequence[PropertyArea]) -> list[AreaFi
 
 
 def developer_home(session: Session, scope: Scope, rows: int = HOME_ROWS) -> DeveloperHome:
-    """The developer's areas, unfinished orders and unpaid notices (newest first)."""
+    """The developer's areas, unfinished orders and unpaid notices (newest first); the rows come
+    with the area and building they show, so the page costs the same whatever the rows are."""
     home = DeveloperHome()
     areas = session.scalars(scope.apply(select(PropertyArea), PropertyArea)
                             .order_by(PropertyArea.id).limit(rows)).all()
@@ -96,11 +97,12 @@ def developer_home(session: Session, scope: Scope, rows: int = HOME_ROWS) -> Dev
     open_orders = BusinessOrder.status.in_(OPEN_STATES)
     home.open_orders = list(session.scalars(
         scope.apply(select(BusinessOrder), BusinessOrder).where(open_orders)
-        .order_by(BusinessOrder.id.desc()).limit(rows)))
+        .options(joinedload(BusinessOrder.area)).order_by(BusinessOrder.id.desc()).limit(rows)))
     home.open_order_count = _count(session, scope, BusinessOrder, open_orders)
     unpaid = Notice.status == NOTICE_UNPAID
     home.unpaid_notices = list(session.scalars(
-        scope.apply(select(Notice), Notice).where(unpaid).order_by(Notice.id.desc()).limit(rows)))
+        scope.apply(select(Notice), Notice).where(unpaid)
+        .options(joinedload(Notice.area), joinedload(Notice.building)).order_by(Notice.id.desc()).limit(rows)))
     totals = scope.apply(select(func.count(), func.sum(Notice.total)).select_from(Notice), Notice)
     count, total = session.execute(totals.where(unpaid)).one()
     home.unpaid_notice_count, home.unpaid_notice_total = count or 0, _money(total)
