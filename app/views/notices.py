@@ -19,6 +19,7 @@ from app.services.payments.documents import (CHANNEL_LABELS, load_for_print, not
                                              notices_pdf, proofs_html, proofs_pdf, special_account)
 from app.services.payments.notices import NOTICE_STATUS_LABELS, PAYMENT_TYPE_LABELS, house_location
 from app.views.base import PlatformModelView, money, when
+from app.services.options import area_labels
 from app.views.menus import CATEGORY_PAYMENT
 
 REGISTER_ORDER = 41
@@ -68,6 +69,7 @@ class NoticeView(PlatformModelView):
     show_columns = ["number", "area", "building", "payer_type", "payer_name", "payer_id_no",
                     "payment_type", "total", "status", "created_at", "void_reason", "bank_serial",
                     "channel", "paid_on", "confirmed_at"]
+    ajax_search_relations = {"area": ("PropertyAreaView.options", area_labels)}
     search_columns = ["number", "area", "status", "payment_type", "payer_name", "created_at",
                       "paid_on", "bank_serial"]
     label_columns = {

@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from flask import request
+from flask import abort, jsonify, request
 from flask_appbuilder import AppBuilder, expose
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter, Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from wtforms import SelectField
 
 from app.documents.excel import Column, ColumnType
+from app.domain.ids import row_id
 from app.extensions import db
 from app.models.base import ZERO
 from app.models.codes import (KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE,
@@ -29,12 +30,13 @@ from app.models.ledger import ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_TRANSFER_IN, EN
 from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOURCE_EXCEL, SOURCE_ORDER,
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
-from app.security.tenant import get_owned_or_404, scoped, tenant_filters
+from app.security.tenant import current_scope, get_owned_or_404, scoped, tenant_filters
+from app.services.options import area_labels, area_options, building_labels, building_options
 from app.services.owners import ownership_history
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
                                  entries, outstanding, paid_totals)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
-                            money, when, yes_no)
+                            money, preload_parents, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
 
 REGISTER_ORDER = 20
@@ -62,6 +64,8 @@ DEPOSIT_STATE_LABELS = {
 }
 #: Register screens are read-only; export is a permission of its own on houses.
 READ_ONLY_ROUTES = {"list", "show", "export"}
+#: Areas and buildings also answer the search boxes that filter by them.
+OPTION_ROUTES = READ_ONLY_ROUTES | {"options"}
 
 
 def _label(labels: dict[str, Any]) -> Any:
@@ -130,6 +134,20 @@ class RegisterView(ExportMixin, PlatformModelView):
     #: Placeholder text of the keyword box; None hides the box.
     keyword_hint: Any = None
 
+    def find_options(self, text: str, page: int) -> Any:
+        """The page of search-box options matching ``text`` (an OptionPage), or None: no box."""
+        return None
+
+    @expose("/options")
+    @has_access_api
+    def options(self) -> Any:
+        """Search-as-you-type options for filter boxes: ``?q=text&page=n``, in the user's scope."""
+        page = row_id(request.args.get("page", "1")) or 1
+        found = self.find_options(request.args.get("q", ""), page)
+        if found is None:
+            abort(404)
+        return jsonify(found.to_dict())
+
     def can_export(self) -> bool:
         verb = self.method_permission_name.get("export", "export")
         return self.appbuilder.sm.has_access(f"can_{verb}", self.class_permission_name)
@@ -143,7 +161,8 @@ class PropertyAreaView(RegisterView):
     route_base = "/property/areas"
     datamodel = SQLAInterface(PropertyArea)
     class_permission_name = RES_AREA
-    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read"}
+    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read", "options": "read"}
+    include_route_methods = OPTION_ROUTES
 
     list_title = _l("Property areas")
     show_title = _l("Property area")
@@ -193,12 +212,17 @@ class PropertyAreaView(RegisterView):
     def prepare_rows(self, items: Sequence[PropertyArea]) -> None:
         _attach(items, _figures(House.area_id, [item.id for item in items]))
 
+    def find_options(self, text: str, page: int) -> Any:
+        return area_options(db.session, current_scope(), text, page)
+
 
 class BuildingView(RegisterView):
     route_base = "/property/buildings"
     datamodel = SQLAInterface(Building)
     class_permission_name = RES_BUILDING
-    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read"}
+    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read", "options": "read"}
+    include_route_methods = OPTION_ROUTES
+    ajax_search_relations = {"area": ("PropertyAreaView.options", area_labels)}
 
     list_title = _l("Buildings")
     show_title = _l("Building")
@@ -243,8 +267,12 @@ class BuildingView(RegisterView):
         return row
 
     def prepare_rows(self, items: Sequence[Building]) -> None:
-        _preload(PropertyArea, {item.area_id for item in items})
+        preload_parents(items, ["area"])
         _attach(items, _figures(House.building_id, [item.id for item in items]))
+
+    def find_options(self, text: str, page: int) -> Any:
+        area_id = row_id(request.args.get("area_id")) if request.args.get("area_id") else None
+        return building_options(db.session, current_scope(), text, page, area_id=area_id)
 
 
 class HouseKeywordFilter(BaseFilter):
@@ -262,12 +290,6 @@ class HouseKeywordFilter(BaseFilter):
         return query.filter(or_(House.code.contains(text, autoescape=True), House.room == text,
                                 House.contract_no.contains(text, autoescape=True),
                                 House.id.in_(owners)))
-
-
-def _preload(model: Any, ids: set[int]) -> None:
-    """Load the rows a page refers to in one query, so many-to-one links hit the identity map."""
-    if ids:
-        list(db.session.scalars(select(model).where(model.id.in_(sorted(ids)))))
 
 
 class HouseView(RegisterView):
@@ -296,6 +318,8 @@ class HouseView(RegisterView):
                                          "opened_at", "closed_at"]}),
         (_l("Sale contract"), {"fields": ["contract_no", "contract_bound_at"]}),
     ]
+    ajax_search_relations = {"building": ("BuildingView.options", building_labels),
+                             "area": ("PropertyAreaView.options", area_labels)}
     search_columns = ["code", "room", "unit", "floor", "building", "area", "status", "use_code",
                       "sales_status", "has_lift", "contract_no"]
     search_form_extra_fields = {
@@ -357,8 +381,7 @@ class HouseView(RegisterView):
             filters.add_filter("id", HouseKeywordFilter, keyword[:60])
 
     def prepare_rows(self, items: Sequence[House]) -> None:
-        _preload(Building, {item.building_id for item in items})
-        _preload(PropertyArea, {item.area_id for item in items})
+        preload_parents(items, ["building", "area"])
         found = balances(db.session, [item.id for item in items])
         for item in items:
             paid = found[item.id].balance
