@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event, func,
-                        select)
+from sqlalchemy import (Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event,
+                        func, select)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,10 +25,12 @@ class LedgerEntry(OrgOwned, Model):
     __tablename__ = "ledger_entry"
     #: A notice credits each of its houses once: the database refuses a second deposit row, so a
     #: confirmation that slipped past every other check still cannot count twice.
-    __table_args__ = (UniqueConstraint("notice_id", "house_id", "kind", name="uq_ledger_notice_house"),)
+    #: Every balance (a house's, a page's, an area's) sums amounts by house: the index holds them.
+    __table_args__ = (UniqueConstraint("notice_id", "house_id", "kind", name="uq_ledger_notice_house"),
+                      Index("ix_ledger_entry_house_kind_amount", "house_id", "kind", "amount"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False, index=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     #: Signed: money into the house account is positive, money out negative.
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
