@@ -10,7 +10,6 @@ further. Only pages are measured on these rows, so no business rule runs while i
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -53,7 +52,6 @@ def grow(session: Any, demo: Any, growth: Growth, tag: str) -> dict[str, int]:
             session.execute(insert(model), rows)
             added[model.__tablename__] = added.get(model.__tablename__, 0) + len(rows)
 
-    serial = itertools.count(1)
     for o, (org, user) in enumerate([(demo.org_a, demo.users["dev_a"]), (demo.org_b, demo.users["dev_b"])]):
         area_ids = []
         for a in range(growth.areas):

@@ -10,16 +10,16 @@ or per parent; the test fails and prints the table of counts.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.conftest import login
 from tests.scale_support import Growth, grow
+from tests.test_security_permission_cache import statements
 
 USERS = ("dev_a", "officer")
 #: Rules that are not pages of data (or would end the session half way through the walk).
@@ -33,20 +33,6 @@ LARGER = Growth(areas=4, buildings=5, houses=100, notices=30, orders=36, users=2
 #: The goal per page; reports aggregate by several levels and may take a few more.
 GOAL = 12
 REPORT_GOAL = 16
-
-
-@contextmanager
-def statements(engine: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def page_urls(app: Flask) -> list[str]:
