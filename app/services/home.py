@@ -17,9 +17,9 @@ from app.models.order import ACCEPTED, OPEN_STATES, SUBMITTED, BusinessOrder
 from app.models.organisation import Organisation
 from app.models.outbox import OUTBOX_PARKED, OutboxMessage
 from app.models.payment import NOTICE_UNPAID, Notice
-from app.models.property import HOUSE_OPEN, House, PropertyArea
+from app.models.property import House, PropertyArea
 from app.security.tenant import Scope
-from app.services.ledger import paid_totals
+from app.services.ledger import group_totals
 
 ZERO = Decimal("0.00")
 #: How many rows of each list the landing page shows; the lists' own screens show the rest.
@@ -72,17 +72,13 @@ def _money(value: Any) -> Decimal:
 
 
 def area_figures(session: Session, areas: Sequence[PropertyArea]) -> list[AreaFigures]:
-    """Open houses, amount due and ledger balance of each area, in two grouped queries."""
+    """Open houses, amount due and ledger balance of each area, in one grouped query."""
     result = {a.id: AreaFigures(a.id, a.code or "", a.name) for a in areas}
     if not result:
         return []
-    ids = list(result)
-    houses = select(House.area_id, func.count(House.id), func.sum(House.amount_due)) \
-        .where(House.area_id.in_(ids), House.status == HOUSE_OPEN).group_by(House.area_id)
-    for area_id, count, due in session.execute(houses):
-        result[area_id].houses, result[area_id].due = count, _money(due)
-    for area_id, total in paid_totals(session, House.area_id, ids).items():
-        result[area_id].paid = total
+    for area_id, totals in group_totals(session, House.area_id, list(result)).items():
+        figures = result[area_id]
+        figures.houses, figures.due, figures.paid = totals.houses, totals.due, totals.paid
     return [result[a.id] for a in areas]
 
 

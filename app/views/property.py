@@ -34,7 +34,7 @@ from app.security.tenant import current_scope, get_owned_or_404, scoped, tenant_
 from app.services.options import area_labels, area_options, building_labels, building_options
 from app.services.owners import ownership_history
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
-                                 entries, outstanding, paid_totals)
+                                 entries, group_totals, outstanding)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
                             money, preload_parents, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
@@ -83,16 +83,13 @@ class Figures:
 
 
 def _figures(group_column: Any, ids: Sequence[int]) -> dict[int, Figures]:
-    """Open houses, amount due and ledger balance per area or building id, in three queries."""
+    """Open houses, amount due and ledger balance per area or building id (one grouped query),
+    and an area's building count (one more)."""
     result = {ident: Figures() for ident in ids}
     if not ids:
         return result
-    houses = select(group_column, func.count(House.id), func.coalesce(func.sum(House.amount_due), 0)) \
-        .where(group_column.in_(ids), House.status == HOUSE_OPEN).group_by(group_column)
-    for ident, count, due in db.session.execute(houses):
-        result[ident].houses, result[ident].due = count, Decimal(due).quantize(Decimal("0.01"))
-    for ident, total in paid_totals(db.session, group_column, ids).items():
-        result[ident].paid = total
+    for ident, totals in group_totals(db.session, group_column, ids).items():
+        result[ident].houses, result[ident].due, result[ident].paid = totals.houses, totals.due, totals.paid
     if group_column is House.area_id:
         buildings = select(Building.area_id, func.count(Building.id)) \
             .where(Building.area_id.in_(ids)).group_by(Building.area_id)
