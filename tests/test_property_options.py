@@ -1,6 +1,7 @@
 """Search-as-you-type options of the area and building filter boxes: scoped, paged, searched."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -54,3 +55,15 @@ def test_options_come_a_page_at_a_time(app: Any, dev_a_client: Any, session: Any
 def test_options_need_the_read_permission(anon_client: Any, teller_client: Any) -> None:
     assert anon_client.get("/property/buildings/options").status_code in (401, 302)
     assert teller_client.get("/property/areas/options").status_code in (401, 403)
+
+
+def test_audit_user_filter_asks_for_users_as_the_officer_types(officer_client: Any, dev_a_client: Any,
+                                                               demo: Any) -> None:
+    html = officer_client.get(f"/fund/audit/list/?_flt_0_user={demo.users['dev_b'].id}").get_data(as_text=True)
+    select_html = re.search(r'jm-ajax-select\\" name=\\"user\\".*?/select', html)
+    assert select_html, "no user box in the audit log's search form"
+    assert re.findall(r'value=\\"(\d+)\\"', select_html.group(0)) == [str(demo.users["dev_b"].id)]
+    found = officer_client.get("/fund/audit/user-options?q=dev_a").get_json()["results"]
+    assert {row["id"] for row in found} == {demo.users["dev_a"].id, demo.users["dev_a_staff"].id}
+    # developers have no audit log: no user list either
+    assert dev_a_client.get("/fund/audit/user-options?q=dev").status_code in (401, 403)

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.models.property import Building, PropertyArea
+from app.security.models import PlatformUser
 from app.security.tenant import Scope
 
 #: Options per answer; the box asks for the next page when the user scrolls to the end.
@@ -91,3 +92,29 @@ def building_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[
     if not ids:
         return []
     return [tuple(row) for row in session.execute(_building_query(scope).where(Building.id.in_(ids)))]
+
+
+def _user_query(scope: Scope) -> Any:
+    label = PlatformUser.username + " " + PlatformUser.last_name + PlatformUser.first_name
+    query = select(PlatformUser.id, label)
+    # Users belong to an organisation or to the platform: outside the fund office, only one's own.
+    return query if scope.internal else query.where(PlatformUser.org_id == scope.org_id,
+                                                    PlatformUser.org_id.is_not(None))
+
+
+def user_options(session: Session, scope: Scope, text: str = "", page: int = 1) -> OptionPage:
+    """The users whose user name or name contains ``text``, by user name."""
+    query = _user_query(scope)
+    like = _like(text)
+    if like:
+        query = query.where(or_(PlatformUser.username.contains(like, autoescape=True),
+                                PlatformUser.last_name.contains(like, autoescape=True),
+                                PlatformUser.first_name.contains(like, autoescape=True)))
+    return _page(session, query.order_by(PlatformUser.username, PlatformUser.id), page)
+
+
+def user_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in session.execute(_user_query(scope).where(PlatformUser.id.in_(ids)))]

@@ -16,7 +16,7 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any, Callable, Iterable, Optional, Sequence
 
-from flask import abort, current_app, g, redirect, request, send_file, url_for
+from flask import abort, current_app, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.filters import Filters
@@ -163,6 +163,16 @@ class AjaxRelationField(Field):
         ids = {row_id(value) for key, value in request.args.items(multi=True)
                if key.startswith("_flt_") and key.endswith(suffix)} - {None}
         return self.labels(db.session, current_scope(), sorted(ids)) if ids else []
+
+
+def options_answer(find: Callable[[str, int], Any]) -> Any:
+    """The JSON answer of a search box's options endpoint: ``?q=text&page=n`` → ``find(text, n)``
+    (an ``app.services.options.OptionPage``; None: the view has no such box, 404)."""
+    page = row_id(request.args.get("page", "1")) or 1
+    found = find(request.args.get("q", ""), page)
+    if found is None:
+        abort(404)
+    return jsonify(found.to_dict())
 
 
 class BoundedListMixin:

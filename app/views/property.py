@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from flask import abort, jsonify, request
+from flask import request
 from flask_appbuilder import AppBuilder, expose
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter, Filters
@@ -36,7 +36,7 @@ from app.services.owners import ownership_history
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
                                  entries, group_totals, outstanding)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
-                            money, preload_parents, when, yes_no)
+                            money, options_answer, preload_parents, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
 
 REGISTER_ORDER = 20
@@ -139,11 +139,7 @@ class RegisterView(ExportMixin, PlatformModelView):
     @has_access_api
     def options(self) -> Any:
         """Search-as-you-type options for filter boxes: ``?q=text&page=n``, in the user's scope."""
-        page = row_id(request.args.get("page", "1")) or 1
-        found = self.find_options(request.args.get("q", ""), page)
-        if found is None:
-            abort(404)
-        return jsonify(found.to_dict())
+        return options_answer(self.find_options)
 
     def can_export(self) -> bool:
         verb = self.method_permission_name.get("export", "export")
