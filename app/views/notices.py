@@ -15,11 +15,11 @@ from app.extensions import db
 from app.models.payment import NOTICE_PAID, NOTICE_UNPAID, Notice
 from app.security.roles import MODEL_VIEW_METHODS, PRINT, READ, RES_NOTICE, RES_PAYMENT, WRITE
 from app.security.tenant import get_owned_or_404, tenant_filters
+from app.services.options import area_labels
 from app.services.payments.documents import (CHANNEL_LABELS, load_for_print, notices_html,
                                              notices_pdf, proofs_html, proofs_pdf, special_account)
 from app.services.payments.notices import NOTICE_STATUS_LABELS, PAYMENT_TYPE_LABELS, house_location
 from app.views.base import PlatformModelView, money, when
-from app.services.options import area_labels
 from app.views.menus import CATEGORY_PAYMENT
 
 REGISTER_ORDER = 41
