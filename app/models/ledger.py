@@ -31,11 +31,13 @@ class LedgerEntry(OrgOwned, Model):
     #: deposit row of the same round, so a confirmation that slipped past every other check still
     #: cannot count twice; a reversal takes a round back once, and the notice's next confirmation
     #: books a new round.
+    #: Every balance (a house's, a page's, an area's) sums amounts by house: the index holds them.
     __table_args__ = (UniqueConstraint("notice_id", "house_id", "kind", "notice_round",
-                                       name="uq_ledger_notice_house_round"),)
+                                       name="uq_ledger_notice_house_round"),
+                      Index("ix_ledger_entry_house_kind_amount", "house_id", "kind", "amount"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False, index=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     #: Signed: money into the house account is positive, money out negative.
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)

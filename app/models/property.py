@@ -111,7 +111,8 @@ class House(OrgOwned, Timestamped, Model):
     __tablename__ = "house"
     __table_args__ = (
         Index("ix_house_location", "building_id", "unit", "floor", "room"),
-        Index("ix_house_area_status", "area_id", "status"),
+        # Covers the per-area totals (open houses, amount due) of the area list and the home page.
+        Index("ix_house_area_status_due", "area_id", "status", "amount_due"),
         Index("uq_house_trade_code_open", "trade_house_code", unique=True,
               sqlite_where=text(OPEN_TRADE_HOUSE_WHERE),
               postgresql_where=text(OPEN_TRADE_HOUSE_WHERE)),
@@ -183,9 +184,11 @@ class Owner(OrgOwned, Model):
     """业主 of a house; one row per person."""
 
     __tablename__ = "owner"
+    #: The 楼盘表 shows each house's first owner name and owner count, read from this index alone.
+    __table_args__ = (Index("ix_owner_house_name", "house_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False, index=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     name: Mapped[str] = mapped_column(String(50), nullable=False)
     id_type: Mapped[str] = mapped_column(String(4), nullable=False, default="01")

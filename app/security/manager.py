@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import login_user
 from sqlalchemy import and_
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from app.security import sessions
@@ -233,6 +234,13 @@ class PlatformSecurityManager(SecurityManager):
         jwt_manager = super().create_jwt_manager(app)
         jwt_manager.additional_claims_loader(sessions.jwt_claims)
         return jwt_manager
+
+    def get_user_by_id(self, pk: Any) -> Any:
+        """The user with the roles, groups and areas every request reads (permissions, tenant
+        scope), in one query instead of one per collection."""
+        options = [joinedload(PlatformUser.roles), joinedload(PlatformUser.groups),
+                   joinedload(PlatformUser.areas)]
+        return self.session.get(self.user_model, pk, options=options)
 
     def _active_user(self, pk: Any) -> Any:
         try:

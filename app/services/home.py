@@ -11,15 +11,15 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.models.order import ACCEPTED, OPEN_STATES, SUBMITTED, BusinessOrder
 from app.models.organisation import Organisation
 from app.models.outbox import OUTBOX_PARKED, OutboxMessage
 from app.models.payment import NOTICE_UNPAID, Notice
-from app.models.property import HOUSE_OPEN, House, PropertyArea
+from app.models.property import House, PropertyArea
 from app.security.tenant import Scope
-from app.services.ledger import paid_totals
+from app.services.ledger import group_totals
 
 ZERO = Decimal("0.00")
 #: How many rows of each list the landing page shows; the lists' own screens show the rest.
@@ -72,22 +72,19 @@ def _money(value: Any) -> Decimal:
 
 
 def area_figures(session: Session, areas: Sequence[PropertyArea]) -> list[AreaFigures]:
-    """Open houses, amount due and ledger balance of each area, in two grouped queries."""
+    """Open houses, amount due and ledger balance of each area, in one grouped query."""
     result = {a.id: AreaFigures(a.id, a.code or "", a.name) for a in areas}
     if not result:
         return []
-    ids = list(result)
-    houses = select(House.area_id, func.count(House.id), func.sum(House.amount_due)) \
-        .where(House.area_id.in_(ids), House.status == HOUSE_OPEN).group_by(House.area_id)
-    for area_id, count, due in session.execute(houses):
-        result[area_id].houses, result[area_id].due = count, _money(due)
-    for area_id, total in paid_totals(session, House.area_id, ids).items():
-        result[area_id].paid = total
+    for area_id, totals in group_totals(session, House.area_id, list(result)).items():
+        figures = result[area_id]
+        figures.houses, figures.due, figures.paid = totals.houses, totals.due, totals.paid
     return [result[a.id] for a in areas]
 
 
 def developer_home(session: Session, scope: Scope, rows: int = HOME_ROWS) -> DeveloperHome:
-    """The developer's areas, unfinished orders and unpaid notices (newest first)."""
+    """The developer's areas, unfinished orders and unpaid notices (newest first); the rows come
+    with the area and building they show, so the page costs the same whatever the rows are."""
     home = DeveloperHome()
     areas = session.scalars(scope.apply(select(PropertyArea), PropertyArea)
                             .order_by(PropertyArea.id).limit(rows)).all()
@@ -96,11 +93,12 @@ def developer_home(session: Session, scope: Scope, rows: int = HOME_ROWS) -> Dev
     open_orders = BusinessOrder.status.in_(OPEN_STATES)
     home.open_orders = list(session.scalars(
         scope.apply(select(BusinessOrder), BusinessOrder).where(open_orders)
-        .order_by(BusinessOrder.id.desc()).limit(rows)))
+        .options(joinedload(BusinessOrder.area)).order_by(BusinessOrder.id.desc()).limit(rows)))
     home.open_order_count = _count(session, scope, BusinessOrder, open_orders)
     unpaid = Notice.status == NOTICE_UNPAID
     home.unpaid_notices = list(session.scalars(
-        scope.apply(select(Notice), Notice).where(unpaid).order_by(Notice.id.desc()).limit(rows)))
+        scope.apply(select(Notice), Notice).where(unpaid)
+        .options(joinedload(Notice.area), joinedload(Notice.building)).order_by(Notice.id.desc()).limit(rows)))
     totals = scope.apply(select(func.count(), func.sum(Notice.total)).select_from(Notice), Notice)
     count, total = session.execute(totals.where(unpaid)).one()
     home.unpaid_notice_count, home.unpaid_notice_total = count or 0, _money(total)

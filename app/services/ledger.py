@@ -23,7 +23,7 @@ from app.models.base import ZERO, utcnow
 from app.models.ledger import (DEPOSIT_KINDS, ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_REVERSAL,
                                ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, LedgerEntry,
                                first_deposit_total, ledger_total)
-from app.models.property import House
+from app.models.property import HOUSE_OPEN, House
 
 # Deposit states of a house, derived from balance against amount due.
 STATE_UNPAID = "unpaid"
@@ -95,6 +95,33 @@ def paid_totals(session: Session, group_column: Any, ids: Sequence[int]) -> dict
     query = (select(group_column, ledger_total()).join(House, House.id == LedgerEntry.house_id)
              .where(group_column.in_(list(ids))).group_by(group_column))
     return {ident: quantize_money(Decimal(total)) for ident, total in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class GroupTotals:
+    """Open houses, their amount due, and the ledger balance of all houses of one area or building."""
+
+    houses: int
+    due: Decimal
+    paid: Decimal
+
+
+def group_totals(session: Session, group_column: Any, ids: Sequence[int]) -> dict[int, GroupTotals]:
+    """``GroupTotals`` per ``group_column`` value (``House.area_id``, ``House.building_id``) among
+    ``ids``, in one grouped query over those groups' houses only (``ix_house_area_status_due``,
+    ``ix_house_building_id``, ``ix_ledger_entry_house_kind_amount``); a group without houses is
+    left out."""
+    if not ids:
+        return {}
+    paid = paid_by_house(group_column.in_(list(ids)))
+    is_open = House.status == HOUSE_OPEN
+    query = (select(group_column, func.count(case((is_open, 1))),
+                    func.coalesce(func.sum(case((is_open, House.amount_due))), 0),
+                    func.coalesce(func.sum(paid.c.paid), 0))
+             .join(paid, paid.c.house_id == House.id, isouter=True)
+             .where(group_column.in_(list(ids))).group_by(group_column))
+    return {ident: GroupTotals(int(count), quantize_money(Decimal(due)), quantize_money(Decimal(total)))
+            for ident, count, due, total in session.execute(query)}
 
 
 def balances(session: Session, house_ids: Iterable[int]) -> dict[int, Balance]:

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional, Sequence
 from flask_appbuilder.security.sqla.models import Role
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
 from app.domain.validators import (ID_TYPE_RESIDENT_ID, ID_TYPES, normalise_id_number,
@@ -147,7 +147,9 @@ def grantable_roles(session: Session) -> list[Role]:
 # --- queries ----------------------------------------------------------------------------------
 
 def list_org_users(session: Session, org_id: int) -> list[PlatformUser]:
+    """The organisation's users with their roles and areas (one query each, not one per user)."""
     return list(session.scalars(select(PlatformUser).where(PlatformUser.org_id == org_id)
+                                .options(selectinload(PlatformUser.roles), selectinload(PlatformUser.areas))
                                 .order_by(PlatformUser.active.desc(), PlatformUser.username)))
 
 

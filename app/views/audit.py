@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from flask_appbuilder import AppBuilder
+from flask_appbuilder import AppBuilder, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access_api
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -14,8 +15,9 @@ from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.organisation import Organisation
 from app.security.roles import MODEL_VIEW_METHODS, RES_AUDIT
-from app.security.tenant import tenant_filters
-from app.views.base import PlatformModelView, when
+from app.security.tenant import current_scope, tenant_filters
+from app.services.options import user_labels, user_options
+from app.views.base import PlatformModelView, options_answer, when
 from app.views.menus import CATEGORY_FUND_OFFICE
 
 REGISTER_ORDER = 62
@@ -75,8 +77,8 @@ class AuditLogView(PlatformModelView):
     route_base = "/fund/audit"
     datamodel = SQLAInterface(AuditLog)
     class_permission_name = RES_AUDIT
-    method_permission_name = MODEL_VIEW_METHODS
-    include_route_methods = {"list", "show"}
+    method_permission_name = {**MODEL_VIEW_METHODS, "user_options": "read"}
+    include_route_methods = {"list", "show", "user_options"}
     base_filters = tenant_filters()
     base_order = ("id", "desc")
     page_size = 50
@@ -87,6 +89,8 @@ class AuditLogView(PlatformModelView):
     show_columns = ["at", "user", "organisation_name", "action", "object_type", "object_id", "ip",
                     "detail"]
     search_columns = ["at", "user", "action", "object_type", "object_id", "ip"]
+    #: A city has thousands of users: the user filter asks for them as the officer types.
+    ajax_search_relations = {"user": ("AuditLogView.user_options", user_labels)}
     label_columns = {
         "at": _l("Time"), "user": _l("User"), "organisation_name": _l("Developer"),
         "action": _l("Action"), "object_type": _l("Object type"), "object_id": _l("Object No."),
@@ -101,6 +105,12 @@ class AuditLogView(PlatformModelView):
                                         .where(Organisation.id.in_(ids))).tuples().all()) if ids else {}
         for item in items:
             item.organisation_name = names.get(item.org_id, "")
+
+    @expose("/user-options")
+    @has_access_api
+    def user_options(self) -> Any:
+        """Options of the user filter, as the officer types: ``?q=text&page=n``."""
+        return options_answer(lambda text, page: user_options(db.session, current_scope(), text, page))
 
 
 def register(appbuilder: AppBuilder) -> None:

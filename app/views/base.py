@@ -16,7 +16,7 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any, Callable, Iterable, Optional, Sequence
 
-from flask import abort, current_app, g, redirect, request, send_file
+from flask import abort, current_app, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.filters import Filters
@@ -25,16 +25,18 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
+from wtforms import Field
 
 from app.documents.excel import export_rows
 from app.domain.ids import row_id
 from app.domain.localtime import local_today
 from app.extensions import db
 from app.models.codes import CodeItem
-from app.security.tenant import current_user, rel_query
+from app.security.tenant import current_scope, current_user, rel_query
 from app.services.audit import record
 from app.services.unit_of_work import flush_or_roll_back
 
@@ -125,13 +127,69 @@ def is_tenant_model(model: Any) -> bool:
     return hasattr(model, "org_id")
 
 
+class AjaxSelectWidget:
+    """A select2 box that asks ``endpoint`` for options as the user types (app/static/js/ajax-select.js).
+
+    Only the options of the values the page was opened with are printed (a search form opened
+    with ``_flt_0_building=7`` shows building 7 by name), so the page costs the same however many
+    rows the box can offer.
+    """
+
+    def __call__(self, field: "AjaxRelationField", **kwargs: Any) -> Markup:
+        chosen = field.chosen_options()
+        options = [Markup('<option value=""></option>')] + [
+            Markup('<option value="{}">{}</option>').format(ident, text) for ident, text in chosen]
+        return Markup('<select class="form-control jm-ajax-select" name="{}" data-url="{}">{}</select>').format(
+            field.name, url_for(field.endpoint), Markup("").join(options))
+
+
+class AjaxRelationField(Field):
+    """A search-form field for a relation with many possible rows (areas, buildings).
+
+    ``labels(session, scope, ids)`` names the values the request filters by, under the user's
+    scope; the filter itself is FAB's relation filter on the submitted id.
+    """
+
+    widget = AjaxSelectWidget()
+
+    def __init__(self, label: Any, endpoint: str,
+                 labels: Callable[[Any, Any, list[int]], list[tuple[int, str]]], **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.endpoint = endpoint
+        self.labels = labels
+
+    def chosen_options(self) -> list[tuple[int, str]]:
+        suffix = f"_{self.name}"
+        ids = {row_id(value) for key, value in request.args.items(multi=True)
+               if key.startswith("_flt_") and key.endswith(suffix)} - {None}
+        return self.labels(db.session, current_scope(), sorted(ids)) if ids else []
+
+
+def options_answer(find: Callable[[str, int], Any]) -> Any:
+    """The JSON answer of a search box's options endpoint: ``?q=text&page=n`` → ``find(text, n)``
+    (an ``app.services.options.OptionPage``; None: the view has no such box, 404)."""
+    page = row_id(request.args.get("page", "1")) or 1
+    found = find(request.args.get("q", ""), page)
+    if found is None:
+        abort(404)
+    return jsonify(found.to_dict())
+
+
 class BoundedListMixin:
     """Cap page sizes, scope relation dropdowns, and let a view decorate the rows it shows."""
 
     page_size = 25
     max_page_size = MAX_PAGE_SIZE
+    #: Relation search columns whose options are fetched as the user types:
+    #: column → (options endpoint, labels(session, scope, ids)). The rest print every option.
+    ajax_search_relations: dict[str, tuple[str, Callable[..., list[tuple[int, str]]]]] = {}
 
     def _init_forms(self) -> None:
+        extra = dict(getattr(self, "search_form_extra_fields", None) or {})
+        for column, (endpoint, labels) in self.ajax_search_relations.items():
+            label = (self.label_columns or {}).get(column, column)
+            extra.setdefault(column, AjaxRelationField(label, endpoint, labels))
+        self.search_form_extra_fields = extra
         # Any relation to a tenant model gets the tenant filter in search, add and edit forms
         # unless the view chose its own filter: a dropdown must never list another organisation.
         for attr, columns in (("search_form_query_rel_fields", self.search_columns),
@@ -309,7 +367,8 @@ class ExportMixin:
 
 def preload_parents(items: Sequence[Any], columns: Iterable[str]) -> None:
     """Load the many-to-one relations a list shows (a notice's area and building) for the whole
-    page in one query each: the rows then find them in the session instead of one query per row."""
+    page in one query each: the rows then find them in the session instead of one query per row.
+    Rows whose relation is already loaded (by an earlier call for the same page) are left alone."""
     if not items:
         return
     mapper = sa_inspect(type(items[0]))
@@ -322,14 +381,15 @@ def preload_parents(items: Sequence[Any], columns: Iterable[str]) -> None:
         if len(target.primary_key) != 1 or set(relation.remote_side) != set(target.primary_key):
             continue
         key = mapper.get_property_by_column(next(iter(relation.local_columns))).key
-        ids = {getattr(item, key) for item in items} - {None}
+        pending = [item for item in items if name in sa_inspect(item).unloaded]
+        ids = {getattr(item, key) for item in pending} - {None}
         if not ids:
             continue
         # Set on each row (the session only keeps weak references, so loading is not enough).
         pk = target.get_property_by_column(target.primary_key[0]).key
         parents = {getattr(obj, pk): obj for obj in db.session.scalars(
             select(target.class_).where(target.primary_key[0].in_(ids)))}
-        for item in items:
+        for item in pending:
             set_committed_value(item, name, parents.get(getattr(item, key)))
 
 

@@ -16,6 +16,7 @@ from app.models.payment import NOTICE_PAID, NOTICE_UNPAID, Notice
 from app.security.roles import (MODEL_VIEW_METHODS, PRINT, READ, REQUEST, RES_NOTICE, RES_PAYMENT,
                                 RES_REVERSAL, WRITE)
 from app.security.tenant import get_owned_or_404, tenant_filters
+from app.services.options import area_labels
 from app.services.payments.documents import (CHANNEL_LABELS, load_for_print, notices_html,
                                              notices_pdf, proofs_html, proofs_pdf, special_account)
 from app.services.payments.notices import NOTICE_STATUS_LABELS, PAYMENT_TYPE_LABELS, house_location
@@ -69,6 +70,7 @@ class NoticeView(PlatformModelView):
     show_columns = ["number", "area", "building", "payer_type", "payer_name", "payer_id_no",
                     "payment_type", "total", "status", "created_at", "void_reason", "bank_serial",
                     "channel", "paid_on", "confirmed_at"]
+    ajax_search_relations = {"area": ("PropertyAreaView.options", area_labels)}
     search_columns = ["number", "area", "status", "payment_type", "payer_name", "created_at",
                       "paid_on", "bank_serial"]
     label_columns = {

@@ -14,13 +14,14 @@ from flask_appbuilder import AppBuilder, expose
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter, Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from wtforms import SelectField
 
 from app.documents.excel import Column, ColumnType
+from app.domain.ids import row_id
 from app.extensions import db
 from app.models.base import ZERO
 from app.models.codes import (KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE,
@@ -31,13 +32,14 @@ from app.models.property import (HOUSE_CANCELLED, HOUSE_CLOSED, HOUSE_OPEN, SOUR
                                  SOURCE_TRADE, Building, House, Owner, PropertyArea)
 from app.security.roles import MODEL_VIEW_METHODS, RES_AREA, RES_BUILDING, RES_HOUSE
 from app.security.tenant import current_scope, get_owned_or_404, scoped, tenant_filters
+from app.services.options import area_labels, area_options, building_labels, building_options
 from app.services.owners import ownership_history
 from app.services.refunds import house_refunds, refund_number
 from app.services.refunds import status_label as refund_status_label
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
-                                 entries, outstanding, paid_totals)
+                                 entries, group_totals, outstanding)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
-                            money, when, yes_no)
+                            money, options_answer, preload_parents, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
 from app.views.refunds import refund_endpoint
 
@@ -67,6 +69,8 @@ DEPOSIT_STATE_LABELS = {
 }
 #: Register screens are read-only; export is a permission of its own on houses.
 READ_ONLY_ROUTES = {"list", "show", "export"}
+#: Areas and buildings also answer the search boxes that filter by them.
+OPTION_ROUTES = READ_ONLY_ROUTES | {"options"}
 
 
 def _label(labels: dict[str, Any]) -> Any:
@@ -84,16 +88,13 @@ class Figures:
 
 
 def _figures(group_column: Any, ids: Sequence[int]) -> dict[int, Figures]:
-    """Open houses, amount due and ledger balance per area or building id, in three queries."""
+    """Open houses, amount due and ledger balance per area or building id (one grouped query),
+    and an area's building count (one more)."""
     result = {ident: Figures() for ident in ids}
     if not ids:
         return result
-    houses = select(group_column, func.count(House.id), func.coalesce(func.sum(House.amount_due), 0)) \
-        .where(group_column.in_(ids), House.status == HOUSE_OPEN).group_by(group_column)
-    for ident, count, due in db.session.execute(houses):
-        result[ident].houses, result[ident].due = count, Decimal(due).quantize(Decimal("0.01"))
-    for ident, total in paid_totals(db.session, group_column, ids).items():
-        result[ident].paid = total
+    for ident, totals in group_totals(db.session, group_column, ids).items():
+        result[ident].houses, result[ident].due, result[ident].paid = totals.houses, totals.due, totals.paid
     if group_column is House.area_id:
         buildings = select(Building.area_id, func.count(Building.id)) \
             .where(Building.area_id.in_(ids)).group_by(Building.area_id)
@@ -135,6 +136,16 @@ class RegisterView(ExportMixin, PlatformModelView):
     #: Placeholder text of the keyword box; None hides the box.
     keyword_hint: Any = None
 
+    def find_options(self, text: str, page: int) -> Any:
+        """The page of search-box options matching ``text`` (an OptionPage), or None: no box."""
+        return None
+
+    @expose("/options")
+    @has_access_api
+    def options(self) -> Any:
+        """Search-as-you-type options for filter boxes: ``?q=text&page=n``, in the user's scope."""
+        return options_answer(self.find_options)
+
     def can_export(self) -> bool:
         verb = self.method_permission_name.get("export", "export")
         return self.appbuilder.sm.has_access(f"can_{verb}", self.class_permission_name)
@@ -148,7 +159,8 @@ class PropertyAreaView(RegisterView):
     route_base = "/property/areas"
     datamodel = SQLAInterface(PropertyArea)
     class_permission_name = RES_AREA
-    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read"}
+    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read", "options": "read"}
+    include_route_methods = OPTION_ROUTES
 
     list_title = _l("Property areas")
     show_title = _l("Property area")
@@ -198,12 +210,17 @@ class PropertyAreaView(RegisterView):
     def prepare_rows(self, items: Sequence[PropertyArea]) -> None:
         _attach(items, _figures(House.area_id, [item.id for item in items]))
 
+    def find_options(self, text: str, page: int) -> Any:
+        return area_options(db.session, current_scope(), text, page)
+
 
 class BuildingView(RegisterView):
     route_base = "/property/buildings"
     datamodel = SQLAInterface(Building)
     class_permission_name = RES_BUILDING
-    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read"}
+    method_permission_name = {**MODEL_VIEW_METHODS, "export": "read", "options": "read"}
+    include_route_methods = OPTION_ROUTES
+    ajax_search_relations = {"area": ("PropertyAreaView.options", area_labels)}
 
     list_title = _l("Buildings")
     show_title = _l("Building")
@@ -248,8 +265,12 @@ class BuildingView(RegisterView):
         return row
 
     def prepare_rows(self, items: Sequence[Building]) -> None:
-        _preload(PropertyArea, {item.area_id for item in items})
+        preload_parents(items, ["area"])
         _attach(items, _figures(House.building_id, [item.id for item in items]))
+
+    def find_options(self, text: str, page: int) -> Any:
+        area_id = row_id(request.args.get("area_id")) if request.args.get("area_id") else None
+        return building_options(db.session, current_scope(), text, page, area_id=area_id)
 
 
 class HouseKeywordFilter(BaseFilter):
@@ -267,12 +288,6 @@ class HouseKeywordFilter(BaseFilter):
         return query.filter(or_(House.code.contains(text, autoescape=True), House.room == text,
                                 House.contract_no.contains(text, autoescape=True),
                                 House.id.in_(owners)))
-
-
-def _preload(model: Any, ids: set[int]) -> None:
-    """Load the rows a page refers to in one query, so many-to-one links hit the identity map."""
-    if ids:
-        list(db.session.scalars(select(model).where(model.id.in_(sorted(ids)))))
 
 
 class HouseView(RegisterView):
@@ -301,6 +316,8 @@ class HouseView(RegisterView):
                                          "opened_at", "closed_at"]}),
         (_l("Sale contract"), {"fields": ["contract_no", "contract_bound_at"]}),
     ]
+    ajax_search_relations = {"building": ("BuildingView.options", building_labels),
+                             "area": ("PropertyAreaView.options", area_labels)}
     search_columns = ["code", "room", "unit", "floor", "building", "area", "status", "use_code",
                       "sales_status", "has_lift", "contract_no"]
     search_form_extra_fields = {
@@ -362,8 +379,7 @@ class HouseView(RegisterView):
             filters.add_filter("id", HouseKeywordFilter, keyword[:60])
 
     def prepare_rows(self, items: Sequence[House]) -> None:
-        _preload(Building, {item.building_id for item in items})
-        _preload(PropertyArea, {item.area_id for item in items})
+        preload_parents(items, ["building", "area"])
         found = balances(db.session, [item.id for item in items])
         for item in items:
             paid = found[item.id].balance

@@ -1,0 +1,120 @@
+"""Options of the search-as-you-type boxes: property areas and buildings matching a typed text.
+
+A city has a thousand buildings; a filter box that printed them all would make every list page
+as slow as the buildings are many. The boxes ask for one page of matching options at a time, and
+for the labels of the values a page was opened with. Everything is read under the caller's scope:
+another organisation's rows are neither offered nor named.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.models.property import Building, PropertyArea
+from app.security.models import PlatformUser
+from app.security.tenant import Scope
+
+#: Options per answer; the box asks for the next page when the user scrolls to the end.
+OPTIONS_PAGE = 20
+#: The longest text searched for (longer input is cut, not refused).
+MAX_TEXT = 60
+
+
+@dataclass
+class OptionPage:
+    options: list[tuple[int, str]]
+    more: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape select2's ajax transport reads."""
+        return {"results": [{"id": ident, "text": text} for ident, text in self.options],
+                "pagination": {"more": self.more}}
+
+
+def _page(session: Session, query: Any, page: int) -> OptionPage:
+    page = max(page, 1)
+    rows = session.execute(query.offset((page - 1) * OPTIONS_PAGE).limit(OPTIONS_PAGE + 1)).all()
+    return OptionPage([(ident, text) for ident, text in rows[:OPTIONS_PAGE]], len(rows) > OPTIONS_PAGE)
+
+
+def _like(text: str) -> Optional[str]:
+    text = (text or "").strip()[:MAX_TEXT]
+    return text or None
+
+
+def _area_query(scope: Scope) -> Any:
+    return scope.apply(select(PropertyArea.id, PropertyArea.name), PropertyArea)
+
+
+def area_options(session: Session, scope: Scope, text: str = "", page: int = 1) -> OptionPage:
+    """The areas whose name or code contains ``text``, by name."""
+    query = _area_query(scope)
+    like = _like(text)
+    if like:
+        query = query.where(or_(PropertyArea.name.contains(like, autoescape=True),
+                                PropertyArea.code.contains(like, autoescape=True)))
+    return _page(session, query.order_by(PropertyArea.name, PropertyArea.id), page)
+
+
+def area_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in session.execute(_area_query(scope).where(PropertyArea.id.in_(ids)))]
+
+
+def _building_query(scope: Scope) -> Any:
+    # Building names repeat from area to area (every area has a "1栋"): the label names both.
+    label = PropertyArea.name + " " + Building.name
+    return scope.apply(select(Building.id, label).join(PropertyArea, PropertyArea.id == Building.area_id),
+                       Building)
+
+
+def building_options(session: Session, scope: Scope, text: str = "", page: int = 1,
+                     area_id: Optional[int] = None) -> OptionPage:
+    """The buildings whose name, code or area name contains ``text`` (of one area if given)."""
+    query = _building_query(scope)
+    if area_id is not None:
+        query = query.where(Building.area_id == area_id)
+    like = _like(text)
+    if like:
+        query = query.where(or_(Building.name.contains(like, autoescape=True),
+                                Building.code.contains(like, autoescape=True),
+                                PropertyArea.name.contains(like, autoescape=True)))
+    return _page(session, query.order_by(PropertyArea.name, Building.name, Building.id), page)
+
+
+def building_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in session.execute(_building_query(scope).where(Building.id.in_(ids)))]
+
+
+def _user_query(scope: Scope) -> Any:
+    label = PlatformUser.username + " " + PlatformUser.last_name + PlatformUser.first_name
+    query = select(PlatformUser.id, label)
+    # Users belong to an organisation or to the platform: outside the fund office, only one's own.
+    return query if scope.internal else query.where(PlatformUser.org_id == scope.org_id,
+                                                    PlatformUser.org_id.is_not(None))
+
+
+def user_options(session: Session, scope: Scope, text: str = "", page: int = 1) -> OptionPage:
+    """The users whose user name or name contains ``text``, by user name."""
+    query = _user_query(scope)
+    like = _like(text)
+    if like:
+        query = query.where(or_(PlatformUser.username.contains(like, autoescape=True),
+                                PlatformUser.last_name.contains(like, autoescape=True),
+                                PlatformUser.first_name.contains(like, autoescape=True)))
+    return _page(session, query.order_by(PlatformUser.username, PlatformUser.id), page)
+
+
+def user_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in session.execute(_user_query(scope).where(PlatformUser.id.in_(ids)))]

@@ -1,0 +1,71 @@
+"""Browser: the house list's building filter is a search-as-you-type box: the developer adds the
+filter, types part of a building's name, picks it from the options the server sends (its own
+buildings only), searches, and the list shows that building's houses; the reloaded page names the
+chosen building. Screenshots: test-artifacts/filters_*.png.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from app.models.property import House
+from app.security.tenant import Scope
+from app.services.options import building_options
+from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def shot(page: Any, artifacts_dir: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts_dir / f"filters_{name}.png"), full_page=True)
+
+
+def open_building_box(page: Any, text: str) -> Any:
+    box = page.locator("#filter_form select.jm-ajax-select[name$='_building'] + .select2 .select2-selection")
+    box.click()
+    field = page.locator(".select2-container--open .select2-search__field")
+    field.wait_for()
+    field.press_sequentially(text)  # typed key by key, as a user does
+    return page.locator(".select2-container--open .select2-results__option")
+
+
+def test_house_list_building_filter_searches_as_you_type(live_server: LiveServer,
+                                                         browser_page: Callable[..., Any],  # noqa: F811
+                                                         session: Any, demo: Any, artifacts_dir: Path) -> None:
+    building = demo.building_a
+    expected = session.scalar(select(func.count(House.id)).where(House.building_id == building.id))
+    page = browser_page("dev_a")
+    goto(page, f"{live_server.url}/property/houses/list/")
+    page.click("a[href='#accordion1_href']")
+    page.click("#filter_form button.dropdown-toggle")
+    page.click("#filter_form a.filter[name='building']")
+    # The box carries no building options: they come from the server as the user types.
+    assert page.locator("#filter_form select.jm-ajax-select option:not([value=''])").count() == 0
+
+    # Another developer's building is never offered.
+    options = open_building_box(page, demo.area_b.name)
+    page.locator(".select2-container--open .select2-results__message").wait_for()
+    assert options.count() == 1
+    page.keyboard.press("Escape")
+
+    matching = building_options(session, Scope.for_user(demo.users["dev_a"]), building.name).options
+    options = open_building_box(page, building.name)
+    expect(options).to_have_count(len(matching))  # the typed text's answer, not the first page
+    wanted = options.filter(has_text=f"{demo.area_a.name} {building.name}")
+    shot(page, artifacts_dir, "01_building_options")
+    wanted.first.click()
+    page.click("#filter_form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert f"_building={building.id}" in page.url
+    rows = page.locator("table.table:not(.filters) tbody tr")
+    assert rows.count() == min(expected, 25)
+    assert all(building.name in rows.nth(i).inner_text() for i in range(rows.count()))
+    # The reloaded search form names the chosen building.
+    page.click("a[href='#accordion1_href']")
+    chosen = page.locator("#filter_form .select2-selection__rendered").last
+    assert building.name in chosen.inner_text()
+    shot(page, artifacts_dir, "02_filtered_by_building")
