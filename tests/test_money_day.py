@@ -513,10 +513,8 @@ def _contend(day: Day, target: int, officers: list[Any],
     day.session.expire_all()
     assert sorted(r == "ok" for r in results) == [False, True], results
     loser = next(r for r in results if r != "ok")
-    if day.postgres:  # the row lock makes the second officer wait and then read the decision
-        assert isinstance(loser, str) and "already" in loser, loser
-    else:  # SQLite reads outside the write lock: the loser may see the winner's effect instead
-        assert isinstance(loser, (str, DomainError)), loser
+    # The winner claims the row before reading balances, so the loser reads the decision.
+    assert isinstance(loser, str) and "already" in loser, loser
     return results
 
 

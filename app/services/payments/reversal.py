@@ -314,6 +314,14 @@ def approve_reversal(session: Session, reversal_id: int, user_id: Optional[int],
             raise Conflict(_l("Notice %(number)s is no longer paid with bank serial %(serial)s; "
                               "this reversal cannot be approved.", number=notice.number,
                               serial=reversal.bank_serial))
+        # Claimed before the balances are read: on SQLite reads do not wait for the other
+        # writer, so a concurrent decision must fail here, not see this one's effect. A refusal
+        # below rolls the claim back with everything else.
+        reversal.status = REVERSAL_APPROVED
+        reversal.decided_by_id = user_id
+        reversal.decided_at = utcnow()
+        reversal.opinion = note
+        session.flush()  # claim the reversal now: a concurrent decision fails here
         deposits = _deposit_rows(session, reversal)
         booked = quantize_money(sum((d.amount for d in deposits), ZERO))
         if booked != reversal.amount:
@@ -331,11 +339,6 @@ def approve_reversal(session: Session, reversal_id: int, user_id: Optional[int],
             raise ValidationFailed(_l(
                 "The reversal cannot be approved: %(n)d houses no longer hold the money paid.",
                 n=len(problems)), problems)
-        reversal.status = REVERSAL_APPROVED
-        reversal.decided_by_id = user_id
-        reversal.decided_at = utcnow()
-        reversal.opinion = note
-        session.flush()  # claim the reversal now: a concurrent decision fails here
         today = local_today()
         for row in deposits:
             book_reversal(session, row, reversal_id=reversal.id, value_date=today,
