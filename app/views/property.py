@@ -34,7 +34,7 @@ from app.services.owners import ownership_history
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
                                  entries, outstanding, paid_totals)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
-                            money, when, yes_no)
+                            money, preload_parents, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
 
 REGISTER_ORDER = 20
@@ -173,22 +173,18 @@ class PropertyAreaView(RegisterView):
     export_file_name = "property-areas"
     export_sheet_name = _l("Property areas")
 
-    @property
     def export_columns(self) -> list[Column]:
         return [
             Column(_("Area code"), "code"), Column(_("Property area name"), "name", width=24),
-            Column(_("District"), "district", width=10), Column(_("Address"), "address", width=30),
+            Column(_("District"), "district_code", width=10,
+                   codes=list(code_labels(KIND_DISTRICT).items())),
+            Column(_("Address"), "address", width=30),
             Column(_("Number of buildings"), "building_count", ColumnType.INT, width=8),
             Column(_("Number of houses"), "house_count", ColumnType.INT, width=8),
             Column(_("Amount due"), "due_total", ColumnType.DECIMAL),
             Column(_("Paid"), "paid_total", ColumnType.DECIMAL),
             Column(_("Unpaid"), "unpaid_total", ColumnType.DECIMAL),
         ]
-
-    def export_row(self, item: PropertyArea) -> dict[str, Any]:
-        row = super().export_row(item)
-        row["district"] = code_labels(KIND_DISTRICT).get(item.district_code, item.district_code)
-        return row
 
     def prepare_rows(self, items: Sequence[PropertyArea]) -> None:
         _attach(items, _figures(House.area_id, [item.id for item in items]))
@@ -222,12 +218,12 @@ class BuildingView(RegisterView):
     export_file_name = "buildings"
     export_sheet_name = _l("Buildings")
 
-    @property
     def export_columns(self) -> list[Column]:
         return [
             Column(_("Building code"), "code", width=18), Column(_("Building name"), "name"),
             Column(_("Property area"), "area_name", width=24),
-            Column(_("Building structure"), "structure"),
+            Column(_("Building structure"), "structure_code",
+                   codes=list(code_labels(KIND_STRUCTURE).items())),
             Column(_("Completed (year-month)"), "built_ym", width=10),
             Column(_("Floors"), "floors", ColumnType.INT, width=8),
             Column(_("Address"), "address", width=30),
@@ -236,14 +232,13 @@ class BuildingView(RegisterView):
             Column(_("Paid"), "paid_total", ColumnType.DECIMAL),
         ]
 
-    def export_row(self, item: Building) -> dict[str, Any]:
-        row = super().export_row(item)
+    def export_row(self, item: Building, keys: Sequence[str]) -> dict[str, Any]:
+        row = super().export_row(item, keys)
         row["area_name"] = item.area.name
-        row["structure"] = code_labels(KIND_STRUCTURE).get(item.structure_code or "", item.structure_code)
         return row
 
     def prepare_rows(self, items: Sequence[Building]) -> None:
-        _preload(PropertyArea, {item.area_id for item in items})
+        preload_parents(items, ["area"])
         _attach(items, _figures(House.building_id, [item.id for item in items]))
 
 
@@ -262,12 +257,6 @@ class HouseKeywordFilter(BaseFilter):
         return query.filter(or_(House.code.contains(text, autoescape=True), House.room == text,
                                 House.contract_no.contains(text, autoescape=True),
                                 House.id.in_(owners)))
-
-
-def _preload(model: Any, ids: set[int]) -> None:
-    """Load the rows a page refers to in one query, so many-to-one links hit the identity map."""
-    if ids:
-        list(db.session.scalars(select(model).where(model.id.in_(sorted(ids)))))
 
 
 class HouseView(RegisterView):
@@ -326,7 +315,6 @@ class HouseView(RegisterView):
     export_file_name = "houses"
     export_sheet_name = _l("House list")
 
-    @property
     def export_columns(self) -> list[Column]:
         return [
             Column(_("House No."), "code", width=22),
@@ -334,9 +322,10 @@ class HouseView(RegisterView):
             Column(_("Building"), "building_name"), Column(_("Unit"), "unit", width=8),
             Column(_("Floor"), "floor", ColumnType.INT, width=8), Column(_("Room"), "room", width=8),
             Column(_("Building area (m²)"), "building_area", ColumnType.DECIMAL),
-            Column(_("House use"), "use"), Column(_("Lift"), "has_lift", width=8),
+            Column(_("House use"), "use_code", codes=list(code_labels(KIND_HOUSE_USE).items())),
+            Column(_("Lift"), "has_lift", width=8),
             Column(_("Sales status"), "sales_status", width=10),
-            Column(_("Account status"), "status_label", width=10),
+            Column(_("Account status"), "status", width=10, codes=list(HOUSE_STATUS_LABELS.items())),
             Column(_("Amount due"), "amount_due", ColumnType.DECIMAL),
             Column(_("Paid"), "paid_amount", ColumnType.DECIMAL),
             Column(_("Outstanding"), "outstanding_amount", ColumnType.DECIMAL),
@@ -344,11 +333,9 @@ class HouseView(RegisterView):
             Column(_("Contract No."), "contract_no", width=20),
         ]
 
-    def export_row(self, item: House) -> dict[str, Any]:
-        row = super().export_row(item)
-        row.update(area_name=item.area.name, building_name=item.building.name,
-                   use=code_labels(KIND_HOUSE_USE).get(item.use_code, item.use_code),
-                   status_label=str(HOUSE_STATUS_LABELS.get(item.status, item.status)))
+    def export_row(self, item: House, keys: Sequence[str]) -> dict[str, Any]:
+        row = super().export_row(item, keys)
+        row.update(area_name=item.area.name, building_name=item.building.name)
         return row
 
     def request_filters(self, filters: Filters) -> None:
@@ -357,8 +344,8 @@ class HouseView(RegisterView):
             filters.add_filter("id", HouseKeywordFilter, keyword[:60])
 
     def prepare_rows(self, items: Sequence[House]) -> None:
-        _preload(Building, {item.building_id for item in items})
-        _preload(PropertyArea, {item.area_id for item in items})
+        # Set on the rows, so an export's 1,000-row chunk finds them without a query per row.
+        preload_parents(items, ["area", "building"])
         found = balances(db.session, [item.id for item in items])
         for item in items:
             paid = found[item.id].balance
