@@ -367,12 +367,13 @@ def _apply_work(session: Session, user: Any) -> Callable[[BusinessOrder, OrderHa
     """Validate again (the register may have changed since the lines were staged), then apply."""
 
     def work(order: BusinessOrder, handler: OrderHandler) -> None:
-        problems = handler.validate(session, order) + staging.stale_lines(session, order, handler)
-        if problems:
-            raise ValidationFailed(_l("Order %(number)s cannot be approved: %(n)d problems.",
-                                      number=order.number, n=len(problems)), problems)
-        lock_houses(session, order, handler.house_ids_to_lock(session, order))
-        handler.apply(session, order, user)
+        with staging.lines_read_once(session):  # validation and application read the same lines
+            problems = handler.validate(session, order) + staging.stale_lines(session, order, handler)
+            if problems:
+                raise ValidationFailed(_l("Order %(number)s cannot be approved: %(n)d problems.",
+                                          number=order.number, n=len(problems)), problems)
+            lock_houses(session, order, handler.house_ids_to_lock(session, order))
+            handler.apply(session, order, user)
         release_houses(session, order)
 
     return work
