@@ -18,11 +18,12 @@ Goals (issue 14): export ≤ 1.5× raw xlsxwriter and ≤ 150 MB; import ≤ 1.5
 benchmark and ≤ 400 MB.
 
     .venv/bin/python benchmarks/bench_excel.py [--houses 100000] [--repeat 1]
-        [--database-url postgresql://…] [--only export|import]
+        [--pg-port 55448 | --database-url postgresql://…] [--only export|import]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import shutil
@@ -262,14 +263,19 @@ def main() -> None:
     parser.add_argument("--houses", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--database-url", help="PostgreSQL URL (emptied and seeded); default SQLite")
+    parser.add_argument("--pg-port", type=int, help="run on a throwaway PostgreSQL cluster on this port")
     parser.add_argument("--only", choices=("export", "import"))
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child)
         return
-    with tempfile.TemporaryDirectory(prefix="bench-excel-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.pg_port:
+            from benchmarks.pgcluster import cluster
+
+            args.database_url = stack.enter_context(cluster(args.pg_port))
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-excel-")))
         app = build_app(work, "city", args.database_url)
         with app.app_context():
             started = time.perf_counter()

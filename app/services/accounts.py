@@ -193,15 +193,17 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
     # area (楼幢变更) takes its houses and their numbers along.
     seq = _highest_sequence(session, House.code, f"{area.district_code}{area.id:05d}", 6)
     now = utcnow()
-    standards: dict[tuple, DepositStandard] = {}
+    standards: dict[tuple, tuple[DepositStandard, str]] = {}
     rows = []
     total = Decimal(0)
     for spec, origin in zip(houses, sources):
         building = by_name[spec.building_name]
         kind = (spec.use_code, spec.has_lift, building.floors)
-        standard = standards.get(kind)
-        if standard is None:
-            standard = standards[kind] = book.find(spec.use_code, spec.has_lift, building.floors, on)
+        found = standards.get(kind)
+        if found is None:
+            std = book.find(spec.use_code, spec.has_lift, building.floors, on)
+            found = standards[kind] = (std, std.describe())  # described once per kind of house
+        standard, standard_text = found
         due = compute_amount_due(standard, spec.building_area, spec.price)
         total += due
         seq += 1
@@ -212,7 +214,7 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
             "address": spec.address, "building_area": spec.building_area,
             "inner_area": spec.inner_area, "use_code": spec.use_code, "has_lift": spec.has_lift,
             "sales_status": spec.sales_status, "price": spec.price, "status": HOUSE_OPEN,
-            "amount_due": due, "standard_id": standard.id, "standard_text": standard.describe(),
+            "amount_due": due, "standard_id": standard.id, "standard_text": standard_text,
             "deposit_time_point": deposit_time_point, "opened_at": now,
             "opened_by_order_id": order_id, "source": origin,
             "trade_house_code": spec.trade_house_code, "contract_no": spec.contract_no,
