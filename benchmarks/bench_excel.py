@@ -72,12 +72,13 @@ def _login(app: Any, username: str) -> Any:
 
 def child_export(url: str, work: Path) -> dict[str, Any]:
     client = _login(_app(url, work), "officer")
+    before = rss_mb()
     start, cpu = time.perf_counter(), time.process_time()
     response = client.get("/property/houses/export/")
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert response.status_code == 200, response.status_code
     (work / "export.xlsx").write_bytes(response.data)
-    return {"seconds": seconds, "cpu": cpu, "bytes": len(response.data)}
+    return {"seconds": seconds, "cpu": cpu, "bytes": len(response.data), "before_mb": before}
 
 
 def child_export_baseline(url: str, work: Path, rows: int) -> dict[str, Any]:
@@ -143,6 +144,7 @@ def child_import(url: str, work: Path, sheet: Path) -> dict[str, Any]:
         db.session.remove()
     client = _login(app, "dev_a")
     data = sheet.read_bytes()
+    before = rss_mb()
     start, cpu = time.perf_counter(), time.process_time()
     response = client.post(f"/order-form/{order_id}/import",
                            data={"file": (BytesIO(data), "houses.xlsx")},
@@ -151,7 +153,7 @@ def child_import(url: str, work: Path, sheet: Path) -> dict[str, Any]:
     status = response.get_json()
     if status.get("state") != "done":
         raise SystemExit(f"import did not finish: {json.dumps(status, ensure_ascii=False)[:600]}")
-    return {"seconds": seconds, "cpu": cpu, "message": status["message"]}
+    return {"seconds": seconds, "cpu": cpu, "message": status["message"], "before_mb": before}
 
 
 def child_reader(sheet: Path) -> dict[str, Any]:
@@ -167,6 +169,14 @@ def child_calamine(sheet: Path) -> dict[str, Any]:
     table = CalamineWorkbook.from_filelike(BytesIO(sheet.read_bytes())).get_sheet_by_index(0).to_python()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"seconds": seconds, "cpu": cpu, "rows": len(table) - 1}
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (the app loaded and logged in, before the request)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def peak_mb() -> float:
@@ -216,15 +226,18 @@ def bench_export(url: str, work: Path, rows: int, repeat: int) -> None:
         bases.append(run_child("export-baseline", url, str(work), str(rows)))
         runs.append(run_child("export", url, str(work)))
     run, base = _best(runs), _best(bases)
-    ratio = run["seconds"] / base["seconds"]
+    ratio, cpu_ratio = run["seconds"] / base["seconds"], run["cpu"] / base["cpu"]
+    own = run["peak_mb"] - run["before_mb"]
     print(f"export of {base['rows']:,} houses (GET /property/houses/export/ as the officer), best of {repeat}")
-    print(f"  export:    {run['seconds']:7.2f} s (CPU {run['cpu']:.2f} s), peak {run['peak_mb']:5.0f} MB, "
+    print(f"  export:    {run['seconds']:7.2f} s (CPU {run['cpu']:.2f} s), peak {run['peak_mb']:5.0f} MB "
+          f"(the app before the request {run['before_mb']:.0f} MB, the export's own +{own:.0f} MB), "
           f"{run['bytes'] / 2**20:.1f} MB file")
     print(f"  baseline:  {base['seconds']:7.2f} s (CPU {base['cpu']:.2f} s), peak {base['peak_mb']:5.0f} MB "
           f"(raw xlsxwriter constant_memory, same rows; their raw SQL fetch {base['fetch']:.2f} s not counted)")
-    print(f"  ratio:     {ratio:7.2f}x (CPU {run['cpu'] / base['cpu']:.2f}x)   "
-          f"goal ≤ {EXPORT_GOAL_RATIO}x: {_verdict(ratio <= EXPORT_GOAL_RATIO)}; "
-          f"peak goal ≤ {EXPORT_GOAL_MB} MB: {_verdict(run['peak_mb'] <= EXPORT_GOAL_MB)}")
+    print(f"  ratio:     {ratio:7.2f}x (CPU {cpu_ratio:.2f}x)   goal ≤ {EXPORT_GOAL_RATIO}x: "
+          f"wall {_verdict(ratio <= EXPORT_GOAL_RATIO)}, CPU {_verdict(cpu_ratio <= EXPORT_GOAL_RATIO)}; "
+          f"goal ≤ {EXPORT_GOAL_MB} MB: process peak {_verdict(run['peak_mb'] <= EXPORT_GOAL_MB)}, "
+          f"the export's own {_verdict(own <= EXPORT_GOAL_MB)}")
 
 
 def bench_import(url: str, work: Path, rows: int, repeat: int, sqlite_file: Path | None) -> None:
@@ -245,16 +258,17 @@ def bench_import(url: str, work: Path, rows: int, repeat: int, sqlite_file: Path
         if sqlite_file is not None:
             copy.unlink()
     run, reader, raw = _best(runs), _best(readers), _best(raws)
-    ratio = run["seconds"] / reader["seconds"]
+    ratio, cpu_ratio = run["seconds"] / reader["seconds"], run["cpu"] / reader["cpu"]
     print(f"import of {rows:,} houses (POST /order-form/<id>/import as dev_a, into the seeded "
           f"city), best of {repeat}: {run['message']}")
-    print(f"  import:    {run['seconds']:7.2f} s (CPU {run['cpu']:.2f} s), peak {run['peak_mb']:5.0f} MB")
+    print(f"  import:    {run['seconds']:7.2f} s (CPU {run['cpu']:.2f} s), peak {run['peak_mb']:5.0f} MB "
+          f"(the app before the request {run['before_mb']:.0f} MB)")
     print(f"  reader:    {reader['seconds']:7.2f} s (CPU {reader['cpu']:.2f} s), peak {reader['peak_mb']:5.0f} MB "
           "(read_houses alone, the reader benchmark)")
     print(f"  calamine:  {raw['seconds']:7.2f} s, peak {raw['peak_mb']:5.0f} MB (raw python-calamine read)")
-    print(f"  ratio:     {ratio:7.2f}x the reader (CPU {run['cpu'] / reader['cpu']:.2f}x), "
-          f"{run['seconds'] / raw['seconds']:.1f}x raw calamine   "
-          f"goal ≤ {IMPORT_GOAL_RATIO}x: {_verdict(ratio <= IMPORT_GOAL_RATIO)}; "
+    print(f"  ratio:     {ratio:7.2f}x the reader (CPU {cpu_ratio:.2f}x), "
+          f"{run['seconds'] / raw['seconds']:.1f}x raw calamine   goal ≤ {IMPORT_GOAL_RATIO}x: "
+          f"wall {_verdict(ratio <= IMPORT_GOAL_RATIO)}, CPU {_verdict(cpu_ratio <= IMPORT_GOAL_RATIO)}; "
           f"peak goal ≤ {IMPORT_GOAL_MB} MB: {_verdict(run['peak_mb'] <= IMPORT_GOAL_MB)}")
 
 

@@ -116,7 +116,7 @@ def to_building_input(data: dict[str, Any]) -> BuildingInput:
 
 # ---------------------------------------------------------------- reading and writing lines
 
-_READ_ONCE = "staged_lines_read_once"
+READ_ONCE_KEY = "staged_lines_read_once"
 #: Order lines written per executemany.
 INSERT_CHUNK = 5000
 
@@ -129,22 +129,22 @@ def lines_read_once(session: Session) -> Iterator[None]:
     JSON dominates both; the block ends before anything else may change them, and a write
     through this module inside it forgets what was read.
     """
-    session.info[_READ_ONCE] = {}
+    session.info[READ_ONCE_KEY] = {}
     try:
         yield
     finally:
-        session.info.pop(_READ_ONCE, None)
+        session.info.pop(READ_ONCE_KEY, None)
 
 
 def _forget_read_lines(session: Session) -> None:
-    read = session.info.get(_READ_ONCE)
+    read = session.info.get(READ_ONCE_KEY)
     if read:
         read.clear()
 
 
 def staged(session: Session, order_id: int, target: str) -> list[tuple[int, dict[str, Any]]]:
     """(seq, after) of the order's ``add`` lines of ``target``, in order."""
-    read = session.info.get(_READ_ONCE)
+    read = session.info.get(READ_ONCE_KEY)
     if read is not None and (order_id, target) in read:
         return list(read[order_id, target])
     rows = session.execute(
