@@ -56,6 +56,7 @@ def export_rows(
         # Everything a cell needs that does not depend on the row is worked out here, once.
         plan = list(zip(range(len(columns)), columns, labels))
         yes_no = (_("No"), _("Yes"))
+        write_string = sheet.write_string
         number = 0
         for number, row in enumerate(rows, start=1):
             for index, column, table in plan:
@@ -64,7 +65,11 @@ def export_rows(
                     continue
                 if table is not None:
                     value = table.get(value, value)
-                _write(sheet, number, index, value, column, formats, yes_no)
+                if type(value) is str:  # most cells: written here, without a call per cell
+                    write_string(number, index, "'" + value if value.startswith(FORMULA_TRIGGERS)
+                                 else value)
+                else:
+                    _write(sheet, number, index, value, column, formats, yes_no)
         sheet.autofilter(0, 0, max(number, 1), max(len(columns) - 1, 0))
         workbook.close()
         with open(path, "rb") as handle:
@@ -89,9 +94,7 @@ def _write(
     yes_no: tuple[str, str],
 ) -> None:
     """Write one value with the type Excel should see; text always goes through ``neutralise``."""
-    if type(value) is str:  # most cells: skip the type tests below
-        sheet.write_string(row, col, neutralise(value))
-    elif isinstance(value, bool):
+    if isinstance(value, bool):
         sheet.write_string(row, col, yes_no[value])
     elif isinstance(value, Decimal):
         sheet.write_number(row, col, float(value), formats["decimal"])
