@@ -31,6 +31,7 @@ from app.models.order import AREA_COLLECT, BusinessOrder
 from app.models.organisation import Organisation
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House
 from app.services.accounts import building_floors, existing_locations
+from app.services.bulk import collector_paused
 from app.services.orders import claims, staging, workflow
 from app.services.orders.jobs import JobOutcome, JobRefused, Progress
 from app.services.orders.types import handler_for
@@ -399,6 +400,10 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
     """The background work of 导入: read and check the sheet, check against the area, stage."""
 
     def work(session: Session, progress: Progress) -> JobOutcome:
+        with collector_paused():  # 100,000 rows of dicts alive at once
+            return read_check_stage(session, progress)
+
+    def read_check_stage(session: Session, progress: Progress) -> JobOutcome:
         from app.security.models import PlatformUser
 
         user = session.get(PlatformUser, user_id)
