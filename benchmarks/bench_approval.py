@@ -177,8 +177,8 @@ def main() -> None:
     print(f"raw bulk insert:        {baseline:.3f} s (CPU {baseline_cpu:.3f} s; sqlite3 executemany, "
           "houses + owners)")
     print(f"ratio:                  {ratio:.1f}x (CPU {cpu_ratio:.1f}x)   goal ≤ {GOAL_RATIO:.0f}x: "
-          f"{'met' if min(ratio, cpu_ratio) <= GOAL_RATIO else 'NOT met'}"
-          f"{' (CPU only)' if cpu_ratio <= GOAL_RATIO < ratio else ''}")
+          f"wall {'met' if ratio <= GOAL_RATIO else 'NOT met'}, "
+          f"CPU {'met' if cpu_ratio <= GOAL_RATIO else 'NOT met'}")
     print(f"goal < {GOAL_SECONDS:.0f} s:             {'met' if approval < GOAL_SECONDS else 'NOT met'}")
 
 

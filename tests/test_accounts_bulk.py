@@ -77,3 +77,21 @@ def test_lines_read_once_reads_each_target_once_and_forgets_after_a_write(sessio
     assert [data["room"] for _seq, data in after_write] == ["101", "102"]
     assert outside == after_write
     assert staging.READ_ONCE_KEY not in session.info
+
+
+def test_collector_paused_for_the_block_and_on_again_after_it_even_on_error() -> None:
+    import gc
+
+    from app.services.bulk import collector_paused
+
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            with collector_paused():  # nested (or another thread's): leaves it to the outer one
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+            raise RuntimeError("refused half-way")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
