@@ -62,6 +62,7 @@ test-browser: install-test
 	$(BIN)/python -m pytest -q -m browser tests
 
 bench: install-test
+	$(BIN)/pip install -q -r requirements-bench.txt
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -169,7 +169,7 @@ def test_incoming_houses_with_taken_codes_are_refused(session, demo):
                                use_code="residential", has_lift=True, source="excel",
                                trade_house_code=code)
             for i, code in enumerate([taken, "T-HELD-1", "T-NEW", "T-NEW"])]
-    incoming = intake.Incoming([], data, [f"Row {i + 2}" for i in range(4)], [2, 3, 4, 5])
+    incoming = intake.Incoming([], data, [2, 3, 4, 5], lambda row, _data: f"Row {row}")
     problems = {index: str(reason) for index, _label, reason
                 in intake.incoming_problems(session, order, incoming)}
     assert demo.house_a.code in problems[0] and demo.area_a.name in problems[0]
@@ -388,7 +388,7 @@ def test_a_unit_written_with_its_word_is_the_same_house(session, demo):
     data = staging.house_data(building=existing.building.name, unit=f"{existing.unit}单元",
                               floor=existing.floor, room=existing.room, building_area="80",
                               use_code="residential", has_lift=True, source="excel")
-    incoming = intake.Incoming([], [data], ["Row 2"], [2])
+    incoming = intake.Incoming([], [data], [2], lambda row, _data: f"Row {row}")
     problems = intake.incoming_problems(session, order, incoming)
     assert [label for _i, label, _r in problems] == ["Row 2"]
     with force_locale("en"):

@@ -131,6 +131,41 @@ def test_book_prices_and_tells_when_a_price_is_needed() -> None:
         book.price("commercial", False, 2, Decimal("50"), None, TODAY)
 
 
+def test_book_index_chooses_what_a_scan_of_every_standard_chooses() -> None:
+    dated = [std(rate="60", lift=False, start=dt.date(2026, 1, 1), name="no lift 2026"),
+             std(rate="45", lift=False, end=dt.date(2022, 1, 1), name="no lift until 2022"),
+             std(use="garage", rate="20", min_f=1, max_f=1, name="ground-floor garage"),
+             std(use="office", rate="70", lift=True, name="office with lift")]
+    standards = TIERS + dated
+    book = StandardBook(standards)
+    for use in ("residential", "commercial", "garage", "office", "other"):
+        for lift in (True, False):
+            for floors in (None, 1, 6, 7, 33):
+                for on in (dt.date(2021, 6, 1), dt.date(2025, 12, 31), TODAY):
+                    for _twice in range(2):  # the second answer comes from the kept choice
+                        assert book.choose(use, lift, floors, on) is choose_standard(
+                            standards, use, lift, floors, on), (use, lift, floors, on)
+
+
+def test_book_looks_up_a_kind_of_house_once_among_its_use_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.services.standards as standards
+
+    scanned: list[list[str]] = []
+    real = standards.choose_standard
+
+    def counting(candidates: Any, *args: Any) -> Any:
+        scanned.append([s.use_code for s in candidates])
+        return real(candidates, *args)
+
+    monkeypatch.setattr(standards, "choose_standard", counting)
+    book = StandardBook(TIERS)
+    for i in range(3000):
+        book.price("residential", i % 2 == 0, 5 + i % 3 * 10, Decimal("88.88"), None, TODAY)
+        book.needs_price("commercial", False, 2, TODAY)
+    assert len(scanned) == 2 * 3 + 1  # (lift or not) × 5, 15 or 25 floors, and commercial once
+    assert all(set(uses) == {uses[0]} for uses in scanned)
+
+
 def test_book_loads_the_seeded_examples(session: Any) -> None:
     book = StandardBook.load(session)
     assert len(book.standards) >= 7

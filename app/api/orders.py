@@ -71,7 +71,7 @@ def _houses(items: Any) -> intake.Incoming:
     if not isinstance(items, list) or len(items) > MAX_API_HOUSES:
         raise ValidationFailed(_l("houses must be a list of at most %(n)d houses.",
                                   n=MAX_API_HOUSES), [])
-    incoming = intake.Incoming([], [], [], [])
+    incoming = intake.Incoming([], [], [], lambda index, _data: f"houses[{index}]")
     problems: list[Problem] = []
     buildings: dict[str, dict[str, Any]] = {}
     for index, item in enumerate(items):
@@ -92,7 +92,6 @@ def _houses(items: Any) -> intake.Incoming:
             name=name, structure_code=item.get("structure_code"), built_ym=item.get("built_ym"),
             floors=item.get("floors")))
         incoming.houses.append(data)
-        incoming.labels.append(f"houses[{index}]")
         incoming.rows.append(index)
     if problems:
         raise ValidationFailed(_l("Some houses are invalid."), problems)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
@@ -123,6 +123,26 @@ def check_new_houses(session: Session, area_id: Optional[int], houses: Sequence[
     return problems
 
 
+#: House codes looked up per query after a bulk insert (well under every database's bind limit).
+ID_LOOKUP_CHUNK = 900
+
+
+def _insert_houses(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the house rows with one executemany and return their ids in input order.
+
+    Not ``INSERT … RETURNING`` with ``sort_by_parameter_order``: on SQLite that runs one
+    statement per row. Every new house has a fresh unique code, so ids are read back by code.
+    """
+    session.execute(insert(House.__table__), rows)  # Core executemany: no ORM work per row
+    codes = [row["code"] for row in rows]
+    by_code: dict[str, int] = {}
+    for start in range(0, len(codes), ID_LOOKUP_CHUNK):
+        for code, house_id in session.execute(select(House.code, House.id).where(
+                House.code.in_(codes[start:start + ID_LOOKUP_CHUNK]))):
+            by_code[code] = house_id
+    return [by_code[code] for code in codes]
+
+
 @dataclass
 class Opened:
     """What an opening created: house ids in input order, and the total amount due."""
@@ -173,15 +193,17 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
     # area (楼幢变更) takes its houses and their numbers along.
     seq = _highest_sequence(session, House.code, f"{area.district_code}{area.id:05d}", 6)
     now = utcnow()
-    standards: dict[tuple, DepositStandard] = {}
+    standards: dict[tuple, tuple[DepositStandard, str]] = {}
     rows = []
     total = Decimal(0)
     for spec, origin in zip(houses, sources):
         building = by_name[spec.building_name]
         kind = (spec.use_code, spec.has_lift, building.floors)
-        standard = standards.get(kind)
-        if standard is None:
-            standard = standards[kind] = book.find(spec.use_code, spec.has_lift, building.floors, on)
+        found = standards.get(kind)
+        if found is None:
+            std = book.find(spec.use_code, spec.has_lift, building.floors, on)
+            found = standards[kind] = (std, std.describe())  # described once per kind of house
+        standard, standard_text = found
         due = compute_amount_due(standard, spec.building_area, spec.price)
         total += due
         seq += 1
@@ -192,18 +214,17 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
             "address": spec.address, "building_area": spec.building_area,
             "inner_area": spec.inner_area, "use_code": spec.use_code, "has_lift": spec.has_lift,
             "sales_status": spec.sales_status, "price": spec.price, "status": HOUSE_OPEN,
-            "amount_due": due, "standard_id": standard.id, "standard_text": standard.describe(),
+            "amount_due": due, "standard_id": standard.id, "standard_text": standard_text,
             "deposit_time_point": deposit_time_point, "opened_at": now,
             "opened_by_order_id": order_id, "source": origin,
             "trade_house_code": spec.trade_house_code, "contract_no": spec.contract_no,
         })
     if not rows:
         return Opened()
-    ids = list(session.scalars(insert(House).returning(House.id, sort_by_parameter_order=True),
-                               rows))
+    ids = _insert_houses(session, rows)
     owners = [{"org_id": area.org_id, "house_id": house_id, "seq": i + 1, "name": o.name,
                "id_type": o.id_type, "id_no": o.id_no, "phone": o.phone}
               for house_id, spec in zip(ids, houses) for i, o in enumerate(spec.owners)]
     if owners:
-        session.execute(insert(Owner), owners)
+        session.execute(insert(Owner.__table__), owners)
     return Opened(house_ids=ids, total_due=quantize_money(total))

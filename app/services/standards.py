@@ -66,25 +66,44 @@ def compute_amount_due(standard: DepositStandard, building_area: Decimal,
 
 
 class StandardBook:
-    """All standards loaded once, for pricing thousands of houses without a query each."""
+    """All standards loaded once, for pricing thousands of houses without a query each.
+
+    Standards are indexed by use, and the choice for each (use, lift, storeys, date) is kept:
+    100,000 houses of a few kinds cost a few choices and dict look-ups, not a scan each.
+    """
 
     def __init__(self, standards: Sequence[DepositStandard]):
-        self.standards = list(standards)
+        self.standards = tuple(standards)
+        self._by_use: dict[str, list[DepositStandard]] = {}
+        for std in self.standards:
+            self._by_use.setdefault(std.use_code, []).append(std)
+        self._chosen: dict[tuple[str, bool, Optional[int], dt.date], Optional[DepositStandard]] = {}
 
     @classmethod
     def load(cls, session: Session) -> "StandardBook":
         return cls(session.scalars(select(DepositStandard)).all())
 
+    def choose(self, use_code: str, has_lift: bool, floors: Optional[int],
+               on: Optional[dt.date] = None) -> Optional[DepositStandard]:
+        """``choose_standard`` over the book, from the index."""
+        key = (use_code, has_lift, floors, on or local_today())
+        try:
+            return self._chosen[key]
+        except KeyError:
+            std = choose_standard(self._by_use.get(use_code, ()), *key)
+            self._chosen[key] = std
+            return std
+
     def find(self, use_code: str, has_lift: bool, floors: Optional[int],
              on: Optional[dt.date] = None) -> DepositStandard:
-        std = choose_standard(self.standards, use_code, has_lift, floors, on or local_today())
+        std = self.choose(use_code, has_lift, floors, on)
         if std is None:
             raise NoStandard()
         return std
 
     def needs_price(self, use_code: str, has_lift: bool, floors: Optional[int],
                     on: Optional[dt.date] = None) -> bool:
-        std = choose_standard(self.standards, use_code, has_lift, floors, on or local_today())
+        std = self.choose(use_code, has_lift, floors, on)
         return std is not None and std.basis == BASIS_PRICE
 
     def price(self, use_code: str, has_lift: bool, floors: Optional[int], building_area: Decimal,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from io import BytesIO
+from itertools import islice
 from typing import Any, Callable, Iterable, Optional, Sequence
 
 from flask import abort, current_app, g, jsonify, redirect, request, send_file, url_for
@@ -319,19 +320,27 @@ class ScopedActionsMixin:
 class ExportMixin:
     """``/export/``: the list as the user filtered it, as .xlsx, through the shared Excel engine.
 
-    A view lists ``export_columns`` (``app.documents.excel.Column`` specs) and turns an item into a
-    row dict with ``export_row``; figures come from ``prepare_rows`` as on screen.
+    A view's ``export_columns()`` returns its ``app.documents.excel.Column`` specs and
+    ``export_row`` turns an item into a row dict; figures come from ``prepare_rows`` as on screen.
+    The columns are built once per export, so headers and code labels are translated once, not
+    per row: a code shown as its label is a column with ``codes`` (the Excel engine maps them).
     """
 
-    export_columns: Sequence[Any] = ()
     export_sheet_name: Any = _l("List")
     export_file_name = "export"
 
-    def export_row(self, item: Any) -> dict[str, Any]:
-        return {column.key: getattr(item, column.key, None) for column in self.export_columns}
+    def export_columns(self) -> list[Any]:
+        """The sheet's columns, for the current request's language (code tables read here)."""
+        return []
+
+    def export_row(self, item: Any, keys: Sequence[str]) -> dict[str, Any]:
+        """The cells of one row: the item's attributes named by the columns' ``keys``."""
+        return {key: getattr(item, key, None) for key in keys}
 
     def _export_items(self) -> Iterable[Any]:
-        """The filtered, ordered rows, a thousand at a time (an officer may export the city)."""
+        """The filtered, ordered rows of one query read a thousand at a time (an officer may
+        export the city): no count and no OFFSET per chunk. A chunk's rows are only weakly held
+        by the session (nothing changes them), so memory stays flat."""
         check_paging_args()
         get_filter_args(self._filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
@@ -341,22 +350,21 @@ class ExportMixin:
             order_column, order_direction = self.base_order
         filters = self.list_filters(self._filters)
         limit = current_app.config.get("EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
-        for page in range(-(-limit // EXPORT_CHUNK)):
-            _count, items = self.datamodel.query(filters, order_column, order_direction, page=page,
-                                                 page_size=EXPORT_CHUNK)
+        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj), filters,
+                                         order_column, order_direction)
+        stream = iter(query.limit(limit).yield_per(EXPORT_CHUNK))
+        while items := list(islice(stream, EXPORT_CHUNK)):
             self.prepare_rows(items)
             yield from items
-            for item in items:
-                db.session.expunge(item)  # keep memory flat over a long export
-            if len(items) < EXPORT_CHUNK:
-                return
 
     @expose("/export/")
     @has_access
     def export(self) -> Any:
-        rows = (self.export_row(item) for item in self._export_items())
+        columns = self.export_columns()
+        keys = [column.key for column in columns]
+        rows = (self.export_row(item, keys) for item in self._export_items())
         try:
-            data = export_rows(self.export_columns, rows, str(self.export_sheet_name)[:31])
+            data = export_rows(columns, rows, str(self.export_sheet_name)[:31])
         except FABException:
             # a filter FAB could not apply (its list page flashes it; a download cannot)
             abort(400)

@@ -53,16 +53,23 @@ def export_rows(
             sheet.set_column(index, index, max(column.width, 2 * len(column.header) + 2))
             sheet.write_string(0, index, column.header, header)
         sheet.freeze_panes(1, 0)
+        # Everything a cell needs that does not depend on the row is worked out here, once.
+        plan = list(zip(range(len(columns)), columns, labels))
+        yes_no = (_("No"), _("Yes"))
+        write_string = sheet.write_string
         number = 0
         for number, row in enumerate(rows, start=1):
-            for index, column in enumerate(columns):
+            for index, column, table in plan:
                 value = row.get(column.key)
                 if value is None:
                     continue
-                table = labels[index]
                 if table is not None:
                     value = table.get(value, value)
-                _write(sheet, number, index, value, column, formats)
+                if type(value) is str:  # most cells: written here, without a call per cell
+                    write_string(number, index, "'" + value if value.startswith(FORMULA_TRIGGERS)
+                                 else value)
+                else:
+                    _write(sheet, number, index, value, column, formats, yes_no)
         sheet.autofilter(0, 0, max(number, 1), max(len(columns) - 1, 0))
         workbook.close()
         with open(path, "rb") as handle:
@@ -78,11 +85,17 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
 
 
 def _write(
-    sheet: Any, row: int, col: int, value: Any, column: Column, formats: dict[str, Any]
+    sheet: Any,
+    row: int,
+    col: int,
+    value: Any,
+    column: Column,
+    formats: dict[str, Any],
+    yes_no: tuple[str, str],
 ) -> None:
     """Write one value with the type Excel should see; text always goes through ``neutralise``."""
     if isinstance(value, bool):
-        sheet.write_string(row, col, _("Yes") if value else _("No"))
+        sheet.write_string(row, col, yes_no[value])
     elif isinstance(value, Decimal):
         sheet.write_number(row, col, float(value), formats["decimal"])
     elif isinstance(value, (int, float)) and column.type in (ColumnType.INT, ColumnType.DECIMAL):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -30,6 +31,7 @@ from app.models.order import AREA_COLLECT, BusinessOrder
 from app.models.organisation import Organisation
 from app.models.property import SOURCE_EXCEL, SOURCE_TRADE, Building, House
 from app.services.accounts import building_floors, existing_locations
+from app.services.bulk import collector_paused
 from app.services.orders import claims, staging, workflow
 from app.services.orders.jobs import JobOutcome, JobRefused, Progress, Work
 from app.services.orders.types import handler_for
@@ -44,12 +46,43 @@ LIFT_CODES = ((True, "有"), (False, "无"))
 
 @dataclass
 class Incoming:
-    """Buildings and houses about to be staged; ``labels`` name each house for messages."""
+    """Buildings and houses about to be staged, with the Excel row (or place) of each house.
+
+    ``labels`` name each house for messages; a label is only worked out (and translated) when a
+    message needs it, never for each of 100,000 houses that pass.
+    """
 
     buildings: list[dict[str, Any]]
     houses: list[dict[str, Any]]
-    labels: list[str]
     rows: list[int]
+    naming: Callable[[int, dict[str, Any]], str]
+
+    @property
+    def labels(self) -> "HouseLabels":
+        return HouseLabels(self)
+
+
+class HouseLabels(Sequence[str]):
+    """The label of each incoming house, made on demand from its row number and data."""
+
+    def __init__(self, incoming: Incoming) -> None:
+        self.incoming = incoming
+
+    def __len__(self) -> int:
+        return len(self.incoming.houses)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.incoming.naming(self.incoming.rows[index], self.incoming.houses[index])
+
+
+def _sheet_label(row: int, data: dict[str, Any]) -> str:
+    return _("Row %(row)d (%(where)s)", row=row, where=staging.location_text(data))
+
+
+def _trade_label(_row: int, data: dict[str, Any]) -> str:
+    return f"{data['trade_house_code']} {staging.location_text(data)}"
 
 
 # ---------------------------------------------------------------- checks shared by both paths
@@ -76,27 +109,29 @@ def incoming_problems(session: Session, order: BusinessOrder, incoming: Incoming
         **{b["name"]: b.get("floors") for b in incoming.buildings}})
     book = StandardBook.load(session)
     on = deposit_point(order)
-    seen: dict[tuple, str] = {}
-    result = claims.incoming_problems(session, order, area_id, incoming.houses, incoming.labels,
+    seen: dict[tuple, int] = {}
+    labels = incoming.labels
+    result = claims.incoming_problems(session, order, area_id, incoming.houses, labels,
                                       incoming.buildings)
     for index, data in enumerate(incoming.houses):
-        label = incoming.labels[index]
         loc = staging.location(data)
         if loc in in_area:
-            result.append((index, label, _l("This house already exists in the property area.")))
+            result.append((index, labels[index], _l("This house already exists in the property area.")))
         elif loc in in_order:
-            result.append((index, label, _l("Already in this order (line %(seq)d).", seq=in_order[loc])))
+            result.append((index, labels[index], _l("Already in this order (line %(seq)d).",
+                                                    seq=in_order[loc])))
         elif loc in seen:
-            result.append((index, label, _l("Listed twice: also at %(other)s.", other=seen[loc])))
+            result.append((index, labels[index], _l("Listed twice: also at %(other)s.",
+                                                    other=labels[seen[loc]])))
         if index in elsewhere:
-            result.append((index, label, elsewhere[index]))
-        seen.setdefault(loc, label)
-        house = staging.to_house_input(data)
+            result.append((index, labels[index], elsewhere[index]))
+        seen.setdefault(loc, index)
         try:
-            book.price(house.use_code, house.has_lift, floors.get(house.building_name),
-                       house.building_area, house.price, on)
+            book.price(data["use_code"], bool(data["has_lift"]), floors.get(data["building"]),
+                       Decimal(data["building_area"]),
+                       Decimal(data["price"]) if data.get("price") else None, on)
         except (NoStandard, PriceRequired) as error:
-            result.append((index, label, error.message))
+            result.append((index, labels[index], error.message))
     return result
 
 
@@ -219,7 +254,7 @@ def trade_incoming(session: Session, projects: Sequence[TradeProjectHouses]) -> 
     """Buildings and houses of the fetched projects as line data (codes from the code tables)."""
     structures = _label_to_code(session, KIND_STRUCTURE)
     uses = _label_to_code(session, KIND_HOUSE_USE)
-    incoming = Incoming([], [], [], [])
+    incoming = Incoming([], [], [], _trade_label)
     for detail in projects:
         for b in detail.buildings:
             incoming.buildings.append(staging.building_data(
@@ -234,7 +269,6 @@ def trade_incoming(session: Session, projects: Sequence[TradeProjectHouses]) -> 
                     sales_status=h.sales_status, price=h.price, trade_house_code=h.house_code,
                     source=SOURCE_TRADE)
                 incoming.houses.append(data)
-                incoming.labels.append(f"{h.house_code} {staging.location_text(data)}")
                 incoming.rows.append(len(incoming.houses))
     return incoming
 
@@ -325,7 +359,6 @@ def _skip_known_trade_houses(session: Session, order: BusinessOrder, incoming: I
     keep = [i for i, h in enumerate(incoming.houses) if h["trade_house_code"] not in known]
     skipped = len(incoming.houses) - len(keep)
     incoming.houses = [incoming.houses[i] for i in keep]
-    incoming.labels = [incoming.labels[i] for i in keep]
     incoming.rows = [incoming.rows[i] for i in keep]
     return skipped
 
@@ -354,11 +387,17 @@ def house_codes(session: Session) -> HouseCodes:
     )
 
 
-def sheet_incoming(rows: Sequence[dict[str, Any]], row_numbers: Sequence[int]) -> Incoming:
-    """Validated sheet rows as line data; rows of one building agree (the reader checked)."""
-    incoming = Incoming([], [], [], list(row_numbers))
+def sheet_incoming(rows: list[dict[str, Any]], row_numbers: Sequence[int]) -> Incoming:
+    """Validated sheet rows as line data; rows of one building agree (the reader checked).
+
+    Empties ``rows``: each sheet row is let go as soon as it has become line data, so 100,000
+    rows are never held twice.
+    """
+    incoming = Incoming([], [], list(row_numbers), _sheet_label)
     buildings: dict[str, dict[str, Any]] = {}
-    for number, row in zip(row_numbers, rows):
+    rows.reverse()
+    for number in row_numbers:
+        row = rows.pop()
         name = row["building_name"]
         if name not in buildings:
             buildings[name] = staging.building_data(
@@ -375,8 +414,6 @@ def sheet_incoming(rows: Sequence[dict[str, Any]], row_numbers: Sequence[int]) -
             has_lift=bool(row["has_lift"]), sales_status=row.get("sales_status"),
             price=row.get("price"), source=SOURCE_EXCEL, owners=owners)
         incoming.houses.append(data)
-        incoming.labels.append(_("Row %(row)d (%(where)s)", row=number,
-                                 where=staging.location_text(data)))
     incoming.buildings = list(buildings.values())
     return incoming
 
@@ -434,6 +471,10 @@ def import_work(order_id: int, user_id: int, data: bytes, filename: str, *, uplo
     """The background work of 导入: read and check the sheet, check against the area, stage."""
 
     def work(session: Session, progress: Progress) -> JobOutcome:
+        with collector_paused():  # 100,000 rows of dicts alive at once
+            return read_check_stage(session, progress)
+
+    def read_check_stage(session: Session, progress: Progress) -> JobOutcome:
         from app.security.models import PlatformUser
 
         user = session.get(PlatformUser, user_id)

@@ -10,8 +10,9 @@ thousand houses stays fast.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
@@ -48,6 +49,8 @@ def _text(value: Any) -> Optional[str]:
 
 
 def _decimal_text(value: Any) -> Optional[str]:
+    if isinstance(value, Decimal):  # the sheet reader's values: no round trip through text
+        return f"{value:.2f}"
     return None if value is None or value == "" else f"{Decimal(str(value)):.2f}"
 
 
@@ -113,14 +116,47 @@ def to_building_input(data: dict[str, Any]) -> BuildingInput:
 
 # ---------------------------------------------------------------- reading and writing lines
 
+READ_ONCE_KEY = "staged_lines_read_once"
+#: Order lines written per executemany.
+INSERT_CHUNK = 5000
+
+
+@contextmanager
+def lines_read_once(session: Session) -> Iterator[None]:
+    """Within the block ``staged`` reads each order's lines of a target once.
+
+    An approval validates and then applies the same 10,000 staged houses, and decoding their
+    JSON dominates both; the block ends before anything else may change them, and a write
+    through this module inside it forgets what was read.
+    """
+    session.info[READ_ONCE_KEY] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(READ_ONCE_KEY, None)
+
+
+def _forget_read_lines(session: Session) -> None:
+    read = session.info.get(READ_ONCE_KEY)
+    if read:
+        read.clear()
+
+
 def staged(session: Session, order_id: int, target: str) -> list[tuple[int, dict[str, Any]]]:
     """(seq, after) of the order's ``add`` lines of ``target``, in order."""
+    read = session.info.get(READ_ONCE_KEY)
+    if read is not None and (order_id, target) in read:
+        return list(read[order_id, target])
     rows = session.execute(
         select(OrderLine.seq, OrderLine.after)
         .where(OrderLine.order_id == order_id, OrderLine.target == target,
                OrderLine.action == ADD)
         .order_by(OrderLine.seq))
-    return [(seq, after) for seq, after in rows]
+    lines = [(seq, after) for seq, after in rows]
+    if read is not None:
+        read[order_id, target] = lines
+        return list(lines)
+    return lines
 
 
 def count_lines(session: Session, order_id: int, target: Optional[str] = None) -> int:
@@ -132,19 +168,31 @@ def count_lines(session: Session, order_id: int, target: Optional[str] = None) -
 
 def insert_lines(session: Session, order_id: int,
                  rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
-    """Append ``(target, after)`` add-lines after the order's last line; one INSERT for all."""
+    """Append ``(target, after)`` add-lines after the order's last line.
+
+    Written by executemany in chunks of ``INSERT_CHUNK`` lines, so an import of 100,000 houses
+    never holds every line's encoded parameters at once.
+    """
+    _forget_read_lines(session)
     start = session.scalar(select(func.max(OrderLine.seq)).where(OrderLine.order_id == order_id)) or 0
-    values = [{"order_id": order_id, "seq": start + i, "action": ADD, "target": target,
-               "after": after} for i, (target, after) in enumerate(rows, start=1)]
-    if values:
-        session.execute(insert(OrderLine), values)
-    return len(values)
+    count = 0
+    chunk: list[dict[str, Any]] = []
+    for count, (target, after) in enumerate(rows, start=1):
+        chunk.append({"order_id": order_id, "seq": start + count, "action": ADD,
+                      "target": target, "after": after})
+        if len(chunk) == INSERT_CHUNK:
+            session.execute(insert(OrderLine.__table__), chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(OrderLine.__table__), chunk)
+    return count
 
 
 def insert_changes(session: Session, order_id: int,
                    rows: Iterable[tuple[str, int, dict[str, Any], dict[str, Any]]],
                    action: str = UPDATE) -> int:
     """Append ``(target, target_id, before, after)`` change lines after the order's last line."""
+    _forget_read_lines(session)
     if action not in CHANGE_ACTIONS:
         raise ValueError(f"not a change action: {action}")
     start = session.scalar(select(func.max(OrderLine.seq)).where(OrderLine.order_id == order_id)) or 0
@@ -169,6 +217,7 @@ def changes(session: Session, order_id: int, target: str
 
 def set_after(session: Session, order_id: int, afters: dict[int, dict[str, Any]]) -> None:
     """Replace the ``after`` of the given lines (by seq)."""
+    _forget_read_lines(session)
     lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id,
                                                     OrderLine.seq.in_(list(afters))))
     for line in lines:
@@ -202,6 +251,7 @@ def stale_lines(session: Session, order: Any, handler: Any) -> list[Problem]:
 
 def delete_lines(session: Session, order_id: int, seqs: Optional[Iterable[int]] = None) -> int:
     """Remove the given lines (all lines when ``seqs`` is None); buildings left without houses go too."""
+    _forget_read_lines(session)
     query = delete(OrderLine).where(OrderLine.order_id == order_id)
     if seqs is not None:
         wanted = sorted({int(s) for s in seqs})

@@ -48,6 +48,7 @@ from app.security.roles import (ACCEPT, APPROVE, REJECT, RES_ORDER, RES_REVIEW, 
                                 WITHDRAW, WRITE)
 from app.security.tenant import Scope, is_internal_user
 from app.services.audit import record
+from app.services.bulk import collector_paused
 from app.services.orders import claims, staging
 from app.services.orders.states import (EDITABLE, LOCAL_TZ, LOCKING, STATUS_LABELS,  # noqa: F401
                                         local_time, status_label, today_local)
@@ -367,12 +368,14 @@ def _apply_work(session: Session, user: Any) -> Callable[[BusinessOrder, OrderHa
     """Validate again (the register may have changed since the lines were staged), then apply."""
 
     def work(order: BusinessOrder, handler: OrderHandler) -> None:
-        problems = handler.validate(session, order) + staging.stale_lines(session, order, handler)
-        if problems:
-            raise ValidationFailed(_l("Order %(number)s cannot be approved: %(n)d problems.",
-                                      number=order.number, n=len(problems)), problems)
-        lock_houses(session, order, handler.house_ids_to_lock(session, order))
-        handler.apply(session, order, user)
+        # Validation and application read the same lines, and keep thousands of them alive.
+        with staging.lines_read_once(session), collector_paused():
+            problems = handler.validate(session, order) + staging.stale_lines(session, order, handler)
+            if problems:
+                raise ValidationFailed(_l("Order %(number)s cannot be approved: %(n)d problems.",
+                                          number=order.number, n=len(problems)), problems)
+            lock_houses(session, order, handler.house_ids_to_lock(session, order))
+            handler.apply(session, order, user)
         release_houses(session, order)
 
     return work
