@@ -1,4 +1,4 @@
-"""Options of the search-as-you-type boxes: property areas and buildings matching a typed text.
+"""Options of the search-as-you-type boxes: areas, buildings, users and developers matching a typed text.
 
 A city has a thousand buildings; a filter box that printed them all would make every list page
 as slow as the buildings are many. The boxes ask for one page of matching options at a time, and
@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.models.organisation import Organisation
 from app.models.property import Building, PropertyArea
 from app.security.models import PlatformUser
 from app.security.tenant import Scope
@@ -118,3 +119,27 @@ def user_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tupl
     if not ids:
         return []
     return [tuple(row) for row in session.execute(_user_query(scope).where(PlatformUser.id.in_(ids)))]
+
+
+def _organisation_query(scope: Scope) -> Any:
+    # A developer's scope holds its own organisation only (Scope.apply filters Organisation.id).
+    return scope.apply(select(Organisation.id, Organisation.name), Organisation)
+
+
+def organisation_options(session: Session, scope: Scope, text: str = "",
+                         page: int = 1) -> OptionPage:
+    """The developer organisations whose name or 统一社会信用代码 contains ``text``, by name."""
+    query = _organisation_query(scope)
+    like = _like(text)
+    if like:
+        query = query.where(or_(Organisation.name.contains(like, autoescape=True),
+                                Organisation.uscc.contains(like, autoescape=True)))
+    return _page(session, query.order_by(Organisation.name, Organisation.id), page)
+
+
+def organisation_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in session.execute(
+        _organisation_query(scope).where(Organisation.id.in_(ids)))]
