@@ -1,7 +1,8 @@
 """Browser: the house list's building filter is a search-as-you-type box: the developer adds the
 filter, types part of a building's name, picks it from the options the server sends (its own
 buildings only), searches, and the list shows that building's houses; the reloaded page names the
-chosen building. Screenshots: test-artifacts/filters_*.png.
+chosen building. A report's area filter works the same way: the officer types part of an area's
+name, picks it, applies, and the reloaded report names the area. Screenshots: test-artifacts/filters_*.png.
 """
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from sqlalchemy import func, select
 
 from app.models.property import House
 from app.security.tenant import Scope
-from app.services.options import building_options
+from app.services.options import area_options, building_options
 from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def shot(page: Any, artifacts_dir: Path, name: str) -> None:
-    page.screenshot(path=str(artifacts_dir / f"filters_{name}.png"), full_page=True)
+def shot(page: Any, artifacts_dir: Path, name: str, full_page: bool = True) -> None:
+    page.screenshot(path=str(artifacts_dir / f"filters_{name}.png"), full_page=full_page)
 
 
 def open_building_box(page: Any, text: str) -> Any:
@@ -69,3 +70,29 @@ def test_house_list_building_filter_searches_as_you_type(live_server: LiveServer
     chosen = page.locator("#filter_form .select2-selection__rendered").last
     assert building.name in chosen.inner_text()
     shot(page, artifacts_dir, "02_filtered_by_building")
+
+
+def test_report_area_filter_searches_as_you_type(live_server: LiveServer,
+                                                 browser_page: Callable[..., Any],  # noqa: F811
+                                                 session: Any, demo: Any, artifacts_dir: Path) -> None:
+    area = demo.area_b
+    page = browser_page("officer")
+    goto(page, f"{live_server.url}/reports/arrears/")
+    # No area is printed into the page: the box asks the server as the officer types.
+    assert page.locator("#f-area_id option:not([value=''])").count() == 0
+    page.locator("#f-area_id + .select2 .select2-selection").click()
+    field = page.locator(".select2-container--open .select2-search__field")
+    field.wait_for()
+    field.press_sequentially(area.name[:2])
+    matching = area_options(session, Scope.everything(), area.name[:2]).options
+    options = page.locator(".select2-container--open .select2-results__option")
+    expect(options).to_have_count(len(matching))
+    assert area.name in [options.nth(i).inner_text() for i in range(options.count())]
+    shot(page, artifacts_dir, "03_report_area_options", full_page=False)  # the box, not every row
+    options.filter(has_text=area.name).first.click()
+    page.click("#jm-report-apply")
+    page.wait_for_load_state("networkidle")
+    assert f"area_id={area.id}" in page.url
+    # The reloaded report names the chosen area in its box.
+    expect(page.locator("#f-area_id + .select2 .select2-selection__rendered")).to_contain_text(area.name)
+    shot(page, artifacts_dir, "04_report_filtered_by_area", full_page=False)

@@ -274,3 +274,49 @@ def test_notice_api_lists_own_notices_only(app: Any, api_headers: Any, session: 
     assert shown["bank_serial"] == "API-B" and shown["area"]["name"] == demo.area_b.name
     officer = client.get("/api/v1/notice/", headers=api_headers("officer")).get_json()
     assert {mine.number, theirs.number} <= {row["number"] for row in officer["result"]}
+
+
+def _select(html: str, name: str) -> str:
+    """The HTML of the filter box ``name`` ('' when the page has none)."""
+    found = re.search(rf'<select[^>]*name="{name}"[^>]*>.*?</select>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_filter_boxes_print_only_the_chosen_area_and_developer(officer_client: Any, dev_a_client: Any,
+                                                                session: Any, demo: Any) -> None:
+    from app.models.organisation import Organisation
+    from app.models.property import PropertyArea
+
+    areas = list(session.scalars(select(PropertyArea.name)))
+    orgs = list(session.scalars(select(Organisation.name)))
+    assert len(areas) >= 2 and len(orgs) >= 2
+    for name in REPORTS:
+        html = officer_client.get(f"/reports/{name}/").get_data(as_text=True)
+        boxes = _select(html, "area_id") + _select(html, "org_id")
+        # The boxes hold no option but the blank one: the rest come as the officer types.
+        assert not any(area in boxes for area in areas) and not any(org in boxes for org in orgs), name
+        assert len(re.findall(r"<option", boxes)) == boxes.count("<select"), name
+    html = officer_client.get(f"/reports/arrears/?area_id={demo.area_b.id}&org_id={demo.org_b.id}"
+                              ).get_data(as_text=True)
+    area_box, org_box = _select(html, "area_id"), _select(html, "org_id")
+    assert 'data-url="/property/areas/options"' in area_box and 'data-url="/office/organisations/options"' in org_box
+    # After the reload the chosen values still show their names, and only they.
+    assert re.search(rf'value="{demo.area_b.id}" selected>{re.escape(demo.area_b.name)}<', area_box)
+    assert re.search(rf'value="{demo.org_b.id}" selected>{re.escape(demo.org_b.name)}<', org_box)
+    assert demo.area_a.name not in area_box and demo.org_a.name not in org_box
+    # A developer has no developer box, and another organisation's area id names nothing.
+    html = dev_a_client.get(f"/reports/arrears/?area_id={demo.area_b.id}").get_data(as_text=True)
+    assert _select(html, "org_id") == "" and _select(html, "area_id")
+    assert demo.area_b.name not in html
+
+
+def test_developer_options_for_the_fund_office_only(officer_client: Any, dev_a_client: Any,
+                                                    demo: Any) -> None:
+    found = officer_client.get("/office/organisations/options", query_string={"q": demo.org_b.name}).get_json()
+    assert [row["id"] for row in found["results"]] == [demo.org_b.id]
+    assert found["results"][0]["text"] == demo.org_b.name
+    every = officer_client.get("/office/organisations/options").get_json()["results"]
+    assert {demo.org_a.id, demo.org_b.id} <= {row["id"] for row in every}
+    answer = dev_a_client.get("/office/organisations/options", query_string={"q": demo.org_b.name})
+    assert answer.status_code in (401, 403)
+    assert demo.org_b.name not in answer.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Options of the search-as-you-type boxes: property areas and buildings matching a typed text.
+"""Options of the search-as-you-type boxes: areas, buildings, users and developers matching a typed text.
 
 A city has a thousand buildings; a filter box that printed them all would make every list page
 as slow as the buildings are many. The boxes ask for one page of matching options at a time, and
@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.models.organisation import Organisation
 from app.models.property import Building, PropertyArea
 from app.security.models import PlatformUser
 from app.security.tenant import Scope
@@ -45,25 +46,34 @@ def _like(text: str) -> Optional[str]:
     return text or None
 
 
+def _matching(query: Any, text: str, *columns: Any) -> Any:
+    """``query`` narrowed to the rows where one of ``columns`` contains the typed text (if any)."""
+    like = _like(text)
+    if not like:
+        return query
+    return query.where(or_(*(column.contains(like, autoescape=True) for column in columns)))
+
+
+def _labels(session: Session, query: Any, id_column: Any, ids: Iterable[int]) -> list[tuple[int, str]]:
+    """(id, label) of the given ids that ``query`` (already scoped) finds."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    return [tuple(row) for row in session.execute(query.where(id_column.in_(ids)))]
+
+
 def _area_query(scope: Scope) -> Any:
     return scope.apply(select(PropertyArea.id, PropertyArea.name), PropertyArea)
 
 
 def area_options(session: Session, scope: Scope, text: str = "", page: int = 1) -> OptionPage:
     """The areas whose name or code contains ``text``, by name."""
-    query = _area_query(scope)
-    like = _like(text)
-    if like:
-        query = query.where(or_(PropertyArea.name.contains(like, autoescape=True),
-                                PropertyArea.code.contains(like, autoescape=True)))
+    query = _matching(_area_query(scope), text, PropertyArea.name, PropertyArea.code)
     return _page(session, query.order_by(PropertyArea.name, PropertyArea.id), page)
 
 
 def area_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
-    ids = sorted(set(ids))
-    if not ids:
-        return []
-    return [tuple(row) for row in session.execute(_area_query(scope).where(PropertyArea.id.in_(ids)))]
+    return _labels(session, _area_query(scope), PropertyArea.id, ids)
 
 
 def _building_query(scope: Scope) -> Any:
@@ -79,19 +89,12 @@ def building_options(session: Session, scope: Scope, text: str = "", page: int =
     query = _building_query(scope)
     if area_id is not None:
         query = query.where(Building.area_id == area_id)
-    like = _like(text)
-    if like:
-        query = query.where(or_(Building.name.contains(like, autoescape=True),
-                                Building.code.contains(like, autoescape=True),
-                                PropertyArea.name.contains(like, autoescape=True)))
+    query = _matching(query, text, Building.name, Building.code, PropertyArea.name)
     return _page(session, query.order_by(PropertyArea.name, Building.name, Building.id), page)
 
 
 def building_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
-    ids = sorted(set(ids))
-    if not ids:
-        return []
-    return [tuple(row) for row in session.execute(_building_query(scope).where(Building.id.in_(ids)))]
+    return _labels(session, _building_query(scope), Building.id, ids)
 
 
 def _user_query(scope: Scope) -> Any:
@@ -104,17 +107,26 @@ def _user_query(scope: Scope) -> Any:
 
 def user_options(session: Session, scope: Scope, text: str = "", page: int = 1) -> OptionPage:
     """The users whose user name or name contains ``text``, by user name."""
-    query = _user_query(scope)
-    like = _like(text)
-    if like:
-        query = query.where(or_(PlatformUser.username.contains(like, autoescape=True),
-                                PlatformUser.last_name.contains(like, autoescape=True),
-                                PlatformUser.first_name.contains(like, autoescape=True)))
+    query = _matching(_user_query(scope), text, PlatformUser.username, PlatformUser.last_name,
+                      PlatformUser.first_name)
     return _page(session, query.order_by(PlatformUser.username, PlatformUser.id), page)
 
 
 def user_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
-    ids = sorted(set(ids))
-    if not ids:
-        return []
-    return [tuple(row) for row in session.execute(_user_query(scope).where(PlatformUser.id.in_(ids)))]
+    return _labels(session, _user_query(scope), PlatformUser.id, ids)
+
+
+def _organisation_query(scope: Scope) -> Any:
+    # A developer's scope holds its own organisation only (Scope.apply filters Organisation.id).
+    return scope.apply(select(Organisation.id, Organisation.name), Organisation)
+
+
+def organisation_options(session: Session, scope: Scope, text: str = "",
+                         page: int = 1) -> OptionPage:
+    """The developer organisations whose name or 统一社会信用代码 contains ``text``, by name."""
+    query = _matching(_organisation_query(scope), text, Organisation.name, Organisation.uscc)
+    return _page(session, query.order_by(Organisation.name, Organisation.id), page)
+
+
+def organisation_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
+    return _labels(session, _organisation_query(scope), Organisation.id, ids)

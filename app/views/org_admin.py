@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
+from flask_appbuilder.security.decorators import has_access_api
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -14,9 +15,11 @@ from app.extensions import db
 from app.models.organisation import Organisation
 from app.security.models import PlatformUser
 from app.security.roles import RES_ORG_ADMIN
-from app.security.tenant import current_user, get_owned_or_404, scoped
+from app.security.tenant import current_scope, current_user, get_owned_or_404, scoped
+from app.services.options import organisation_options
 from app.services.org_users import list_org_users, person_name
 from app.services.organisation import ORG_FIELD_LABELS, change_history, set_papers_checked
+from app.views.base import options_answer
 from app.views.menus import CATEGORY_FUND_OFFICE
 from app.views.org_info import attachment_rows, change_rows
 from app.views.org_users import user_row
@@ -36,7 +39,17 @@ class OrgAdminView(BaseView):
     route_base = "/office/organisations"
     default_view = "list"
     class_permission_name = RES_ORG_ADMIN
-    method_permission_name = {"list": "read", "show": "read", "papers": "write"}
+    method_permission_name = {"list": "read", "show": "read", "papers": "write", "options": "read"}
+
+    @expose("/options", methods=["GET"])
+    @has_access_api
+    def options(self) -> Any:
+        """Options of the report screens' developer filter, as the officer types: ``?q=text&page=n``.
+
+        Fund office only (the permission); a developer's report has no developer filter at all.
+        """
+        return options_answer(lambda text, page: organisation_options(db.session, current_scope(),
+                                                                        text, page))
 
     @expose("/", methods=["GET"])
     @has_access

@@ -26,12 +26,13 @@ from app.models.organisation import Organisation
 from app.models.payment import CHANNELS, REFUND_STATES
 from app.models.property import PropertyArea
 from app.security.roles import RES_REPORTS
-from app.security.tenant import current_scope, is_internal_user, scoped_select
+from app.security.tenant import current_scope, scoped_select
 from app.services.payments.documents import CHANNEL_LABELS
 from app.services.payments.notices import local_today
 from app.services.reports import REPORTS, build_report, dashboard, deposits
 from app.services.reports.common import LEVELS, Filters, Report, parse_filters
 from app.services import standards
+from app.services.options import area_labels, organisation_labels
 from app.services.reports.labels import ORDER_TYPE_LABELS, REFUND_STATUS_LABELS, order_status_label
 from app.views.base import code_choices, code_labels
 from app.views.menus import CATEGORY_REPORTS
@@ -80,15 +81,18 @@ def _link(target: str, row: dict[str, Any], filters: Filters) -> Optional[str]:
     return None
 
 
-def _choices() -> dict[str, Any]:
-    """The filter drop-downs, each listing only what the user may see."""
-    orgs = db.session.execute(scoped_select(Organisation).with_only_columns(
-        Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    areas = db.session.execute(scoped_select(PropertyArea).with_only_columns(
-        PropertyArea.id, PropertyArea.name).order_by(PropertyArea.name)).all()
+def _choices(filters: Filters) -> dict[str, Any]:
+    """The filter drop-downs. Developers and areas are too many to print (hundreds of developers,
+    every area of the city): their boxes ask for options as the user types (ajax-select.js), and
+    the page names only the values it was opened with, under the user's scope. A developer user
+    gets no developer box at all: its reports cover its own organisation only.
+    """
+    scope = current_scope()
+    chosen_orgs = organisation_labels(db.session, scope, [filters.org_id]) if filters.org_id else []
+    chosen_areas = area_labels(db.session, scope, [filters.area_id]) if filters.area_id else []
     return {
-        "orgs": orgs if is_internal_user() else [],
-        "areas": areas, "districts": code_choices(KIND_DISTRICT),
+        "org_box": scope.internal, "chosen_orgs": chosen_orgs, "chosen_areas": chosen_areas,
+        "districts": code_choices(KIND_DISTRICT),
         "channels": [(c, str(CHANNEL_LABELS[c])) for c in CHANNELS],
         "order_types": [(t, str(ORDER_TYPE_LABELS.get(t, t))) for t in ORDER_TYPES],
         "order_statuses": [(s, order_status_label(s)) for s in ORDER_STATES],
@@ -153,12 +157,12 @@ class ReportsView(BaseView):
             return self.render_template("reports/report.html", name=name, title=str(title),
                                         offered=offered, filters=Filters(), args={}, error=error,
                                         report=None, table=None, printable=_printable(name),
-                                        **_choices()), error.status
+                                        **_choices(Filters())), error.status
         report = _report(name, filters)
         return self.render_template("reports/report.html", name=name, title=str(title), offered=offered,
                                     filters=filters, args=filters.as_args(), error=None, report=report,
                                     table=_table(report, filters), printable=_printable(name),
-                                    **_choices())
+                                    **_choices(filters))
 
     @expose(f"/<{REPORT_NAMES}:name>/export")
     @has_access
