@@ -262,6 +262,8 @@ class RenewThresholdView(CheckedOnSave, AuditedMixin, PlatformModelView):
     add_title = _l("Set a new replenishment threshold")
     edit_title = _l("Edit replenishment threshold")
     list_columns = ["percent", "effective_from", "note", "created_at"]
+    # Not ``percent``: FAB compares a numeric column with the typed text, which PostgreSQL refuses.
+    search_columns = ["effective_from", "note"]
     show_columns = list_columns
     add_columns = ["percent", "effective_from", "note"]
     edit_columns = add_columns
