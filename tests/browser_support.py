@@ -65,14 +65,29 @@ def live_server(app: Any, tmp_path: Path) -> Iterator[LiveServer]:
                             UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"], WTF_CSRF_ENABLED=True,
                             TRADE_BASE_URL=simulator.url, TRADE_TOKEN=simulator.token,
                             TRADE_RETRIES=0,
-                            BABEL_TRANSLATION_DIRECTORIES=str(compile_catalogue(tmp_path)))
+                            BABEL_TRANSLATION_DIRECTORIES=str(compile_catalogue(tmp_path)),
+                            HUEY_IMMEDIATE=False, HUEY_SQLITE_PATH=str(tmp_path / "queue.sqlite"))
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    consumer = start_consumer(served)
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", served, simulator)
+    consumer.stop(graceful=True)
     server.shutdown()
     thread.join(timeout=5)
     simulator.stop()
+
+
+def start_consumer(served: Any) -> Any:
+    """A huey consumer in this process, as ``make run`` starts beside the web server: order jobs
+    run apart from the request that queued them, so the page shows their progress."""
+    consumer = served.extensions["queue"].huey.create_consumer(
+        workers=2, periodic=False, initial_delay=0.05, max_delay=0.2)
+    # Its threads only: Consumer.start() would also take over the test process's signals.
+    consumer.scheduler.start()
+    for _name, worker in consumer.worker_threads:
+        worker.start()
+    return consumer
 
 
 def goto(page: Any, url: str) -> Any:
