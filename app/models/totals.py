@@ -31,27 +31,29 @@ from app.models.ledger import LedgerEntry
 from app.models.property import HOUSE_OPEN
 
 
-class AreaTotals(Model):
+class _Figures:
+    """The figures of one group (open houses, their amount due, the ledger of all its houses)."""
+
+    open_houses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    open_due: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
+    ledger_sum: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
+
+
+class AreaTotals(_Figures, Model):
     """Open houses, their amount due, and the ledger balance of all houses of one area."""
 
     __tablename__ = "area_totals"
 
     # No foreign key: the row follows the area's houses, and an area without houses may go.
     area_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    open_houses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    open_due: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
-    ledger_sum: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
 
 
-class BuildingTotals(Model):
+class BuildingTotals(_Figures, Model):
     """The same figures for one building."""
 
     __tablename__ = "building_totals"
 
     building_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    open_houses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    open_due: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
-    ledger_sum: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
 
 
 #: (table, key column of the table and of ``house``), areas first: the lock order.
