@@ -106,12 +106,14 @@ depends_on = None
 
 def upgrade():
     op.create_table("ops_upgrade_probe", sa.Column("id", sa.Integer(), primary_key=True))
-    with op.batch_alter_table("house") as batch:
+    # Not house or ledger_entry: on SQLite, rebuilding either must drop and recreate the totals
+    # triggers around it (migration c0de0000001c), a chore of that revision and not of this probe.
+    with op.batch_alter_table("owner") as batch:
         batch.add_column(sa.Column("ops_probe_note", sa.String(20), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("house") as batch:
+    with op.batch_alter_table("owner") as batch:
         batch.drop_column("ops_probe_note")
     op.drop_table("ops_upgrade_probe")
 '''

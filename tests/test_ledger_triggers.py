@@ -19,8 +19,8 @@ from tests.conftest import build_test_app
 from tests.test_migrations import MIGRATIONS, _scratch_url
 
 TRIGGERS_REVISION = "c0de00000014"
-TRIGGERS = {"sqlite": {"ledger_entry_no_update", "ledger_entry_no_delete"},
-            "postgresql": {"ledger_entry_no_change", "ledger_entry_no_truncate"}}
+TRIGGERS = {"sqlite": {"ledger_entry_no_update", "ledger_entry_no_delete", "ledger_entry_totals"},
+            "postgresql": {"ledger_entry_no_change", "ledger_entry_no_truncate", "ledger_entry_totals"}}
 
 
 def _one_entry(session: Any, demo: Any) -> LedgerEntry:

@@ -2,6 +2,7 @@
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.codes import CodeItem  # noqa: F401
 from app.models.ledger import LedgerEntry  # noqa: F401
+from app.models.totals import AreaTotals, BuildingTotals  # noqa: F401
 from app.models.order import (Attachment, BusinessOrder, OrderHistory, OrderJob,  # noqa: F401
                               OrderLine)
 from app.models.organisation import Organisation, OrganisationChange  # noqa: F401

@@ -23,7 +23,8 @@ from app.models.base import ZERO, utcnow
 from app.models.ledger import (DEPOSIT_KINDS, ENTRY_DEPOSIT, ENTRY_REFUND, ENTRY_REVERSAL,
                                ENTRY_TRANSFER_IN, ENTRY_TRANSFER_OUT, LedgerEntry,
                                first_deposit_total, ledger_total)
-from app.models.property import HOUSE_OPEN, House
+from app.models.property import House
+from app.models.totals import AreaTotals, BuildingTotals
 
 # Deposit states of a house, derived from balance against amount due.
 STATE_UNPAID = "unpaid"
@@ -108,18 +109,18 @@ class GroupTotals:
 
 def group_totals(session: Session, group_column: Any, ids: Sequence[int]) -> dict[int, GroupTotals]:
     """``GroupTotals`` per ``group_column`` value (``House.area_id``, ``House.building_id``) among
-    ``ids``, in one grouped query over those groups' houses only (``ix_house_area_status_due``,
-    ``ix_house_building_id``, ``ix_ledger_entry_house_kind_amount``); a group without houses is
-    left out."""
+    ``ids``: one primary-key read of the totals the database keeps in step with every house and
+    ledger row (``app.models.totals``), whatever the number of houses. A group that never had a
+    house is left out."""
     if not ids:
         return {}
-    paid = paid_by_house(group_column.in_(list(ids)))
-    is_open = House.status == HOUSE_OPEN
-    query = (select(group_column, func.count(case((is_open, 1))),
-                    func.coalesce(func.sum(case((is_open, House.amount_due))), 0),
-                    func.coalesce(func.sum(paid.c.paid), 0))
-             .join(paid, paid.c.house_id == House.id, isouter=True)
-             .where(group_column.in_(list(ids))).group_by(group_column))
+    if group_column is House.area_id:
+        key, table = AreaTotals.area_id, AreaTotals
+    elif group_column is House.building_id:
+        key, table = BuildingTotals.building_id, BuildingTotals
+    else:
+        raise ValueError(f"no totals are kept per {group_column}")
+    query = select(key, table.open_houses, table.open_due, table.ledger_sum).where(key.in_(list(ids)))
     return {ident: GroupTotals(int(count), quantize_money(Decimal(due)), quantize_money(Decimal(total)))
             for ident, count, due, total in session.execute(query)}
 
