@@ -180,10 +180,15 @@ class PlatformSecurityManager(SecurityManager):
         once per request: a page checks every menu entry and button, one query each otherwise."""
         return (permission_name, view_name) in self._granted(tuple(sorted(set(role_ids))))
 
-    def _granted(self, role_ids: tuple[int, ...]) -> set[tuple[str, str]]:
+    def granted_for(self, role_ids: Any) -> frozenset[tuple[str, str]]:
+        """Every (permission, view) the roles hold, as read once per request (the navbar's menu is
+        kept under it: app/views/navbar.py)."""
+        return self._granted(tuple(sorted(set(role_ids))))
+
+    def _granted(self, role_ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
         # Kept in the request's environ, not in ``g``: an app context may outlive many requests
         # (tests, CLI), and a role's permissions may change between two of them.
-        cache: dict[tuple[int, ...], set[tuple[str, str]]] = (
+        cache: dict[tuple[int, ...], frozenset[tuple[str, str]]] = (
             request.environ.setdefault("jm.granted", {}) if has_request_context() else {})
         if role_ids not in cache:
             from flask_appbuilder.security.sqla.models import assoc_permissionview_role
@@ -196,7 +201,7 @@ class PlatformSecurityManager(SecurityManager):
                     .join(perm, perm.id == pv.permission_id)
                     .join(menu, menu.id == pv.view_menu_id)
                     .filter(assoc_permissionview_role.c.role_id.in_(role_ids)))
-            cache[role_ids] = {(p, v) for p, v in rows}
+            cache[role_ids] = frozenset((p, v) for p, v in rows)
         return cache[role_ids]
 
     def _login_candidate(self, username: Optional[str]) -> Any:
