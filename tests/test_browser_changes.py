@@ -63,7 +63,7 @@ def test_area_change_and_building_change_end_to_end(
     dev.locator(".hp-building", has_text=demo.building_a.name).locator(".hp-building-check").check()
     shot(dev, artifacts_dir, "03_building_dialog")
     dev.click(".hp-confirm")
-    dev.wait_for_selector(".jm-line-edit")
+    dev.wait_for_selector("#jm-order-page[data-jm-ready] .jm-line-edit")
     dev.click(".jm-line-edit")
     dev.wait_for_selector("#m-floors", state="visible")
     dev.fill("#m-floors", "6")

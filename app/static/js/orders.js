@@ -281,4 +281,7 @@
     window.location.search = '?' + this.name + '=' + encodeURIComponent(this.value);
   });
   $('#jm-select-all').on('change', function () { $('.jm-line-check').prop('checked', this.checked); });
+
+  // Every button is wired: a click before this would do nothing (tests wait for it).
+  $page.attr('data-jm-ready', '1');
 }(window, jQuery));
