@@ -18,6 +18,7 @@ is enough.
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,33 @@ def goto(page: Any, url: str) -> Any:
     page.add_style_tag(content=".fade, .modal-backdrop { transition: none !important; }")
     page.evaluate("window.jQuery && (jQuery.support.transition = false)")
     return response
+
+
+def choose_in_box(page: Any, select_css: str, text: str, *, keyboard: bool = False) -> None:
+    """Choose the option named ``text`` in a search-as-you-type box (app/static/js/ajax-select.js)
+    as a user does: open it, type the text key by key, pick the option the server sends back
+    (with Enter when ``keyboard``: the box is reached and opened with the keyboard too)."""
+    selection = page.locator(f"{select_css} + .select2 .select2-selection")
+    if keyboard:
+        selection.focus()
+        page.keyboard.press("Enter")  # select2 opens on Enter, Space or Alt+ArrowDown
+    else:
+        selection.click()
+    field = page.locator(".select2-container--open .select2-search__field")
+    field.wait_for()
+    field.press_sequentially(text)
+    option = page.locator(".select2-container--open .select2-results__option").filter(
+        has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+    if keyboard:
+        # The answer to the whole text highlights its first option (an answer to the first keys
+        # may still be showing: wait for the wanted one to be the highlighted one).
+        option.and_(page.locator(".select2-results__option--highlighted")).wait_for()
+        page.keyboard.press("Enter")
+    else:
+        option.first.click()
+    page.wait_for_function("([css, text]) => { const el = document.querySelector(css);"
+                           " return el && el.selectedOptions.length && el.selectedOptions[0].text.trim() === text; }",
+                           arg=[select_css, text])
 
 
 def log_in(page: Any, base: str, username: str, password: str = DEMO_PASSWORD) -> None:

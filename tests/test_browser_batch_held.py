@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import select
 
-from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, goto, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,9 @@ def shot(page: Any, artifacts_dir: Path, name: str) -> None:
     page.screenshot(path=str(artifacts_dir / f"batch_held_{name}.png"), full_page=True)
 
 
-def print_batch(page: Any, url: str, area_id: int, building_id: int) -> None:
+def print_batch(page: Any, url: str, area_name: str, building_id: int) -> None:
     goto(page, f"{url}/payments/batch/")
-    page.select_option("#jm-area", str(area_id))
+    choose_in_box(page, "#jm-area", area_name)
     page.click("#jm-pick-buildings")
     page.wait_for_selector("#hp-modal .hp-building-check")
     page.check(f'#hp-modal .hp-building-check[value="{building_id}"]')
@@ -48,7 +48,7 @@ def test_batch_print_lists_owner_notices_and_asks(
     owner_number = owner_notice(session, demo, house).number
 
     dev = browser_page("dev_a")
-    print_batch(dev, live_server.url, demo.area_a.id, demo.building_a.id)
+    print_batch(dev, live_server.url, demo.area_a.name, demo.building_a.id)
     listed = dev.inner_text("#jm-held-list")
     assert owner_number in listed and "王五" in listed
     shot(dev, artifacts_dir, "01_asked")
@@ -66,7 +66,7 @@ def test_batch_print_lists_owner_notices_and_asks(
     assert house.id not in {line.house_id for line in batch.lines}
 
     # Again, now replacing: both earlier notices are listed, then voided.
-    print_batch(dev, live_server.url, demo.area_a.id, demo.building_a.id)
+    print_batch(dev, live_server.url, demo.area_a.name, demo.building_a.id)
     listed = dev.inner_text("#jm-held-list")
     assert owner_number in listed and batch_number in listed
     dev.click("#jm-held-replace")
@@ -91,7 +91,7 @@ def test_batch_print_lists_owner_notices_and_asks(
     shot(teller, artifacts_dir, "04_teller_void_reason")
 
     # Cancel changes nothing.
-    print_batch(dev, live_server.url, demo.area_a.id, demo.building_a.id)
+    print_batch(dev, live_server.url, demo.area_a.name, demo.building_a.id)
     dev.click("#jm-held-cancel")
     dev.wait_for_selector("#jm-held", state="hidden")
     session.expire_all()

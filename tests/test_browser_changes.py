@@ -19,7 +19,7 @@ from app.models.order import APPROVED, AREA_CHANGE, BUILDING_CHANGE, BusinessOrd
 from app.models.payment import PAY_TOPUP, Notice
 from app.models.property import HOUSE_OPEN, Building, House, PropertyArea
 from app.services.ledger import book_deposit
-from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, live_server  # noqa: F401
 from tests.test_browser_orders import fill_agent
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def test_area_change_and_building_change_end_to_end(
 
     # ---- 物业区域变更: choose the area, its data comes in, correct it, 保存 completes it
     dev.goto(f"{url}/order-form/area-change")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     dev.wait_for_selector("#f-area-address")
     assert dev.input_value("#f-area-address") == demo.area_a.address
     dev.fill("#f-area-address", "江门市蓬江区华信路99号")
@@ -55,7 +55,7 @@ def test_area_change_and_building_change_end_to_end(
 
     # ---- 楼幢变更: pick 1栋 in the dialog, edit its storeys, 批量修改 its completion month
     dev.goto(f"{url}/order-form/building-change")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     fill_agent(dev)
     dev.fill("#f-reason", "楼层数登记有误")
     dev.click("#jm-pick-rows")
@@ -156,7 +156,7 @@ def column(sheet: Any, header: str) -> int:
 
 
 def pick_houses(page: Any, demo: Any, houses: list[House]) -> None:
-    page.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(page, "#f-area_id", demo.area_a.name)
     fill_agent(page)
     page.click("#jm-pick-rows")
     page.locator(".hp-building", has_text=demo.building_a.name).click()

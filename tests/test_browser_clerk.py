@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, goto, live_server  # noqa: F401
 from tests.test_browser_payments import edit_cell, pick_cells, signed_houses
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_errors_name_and_mark_fields_and_downloads_keep_their_name(
     buyer = contract["buyers"][0]
     dev = browser_page("dev_a")
     goto(dev, f"{live_server.url}/contracts/")
-    dev.select_option("#jm-area", str(demo.area_a.id))
+    choose_in_box(dev, "#jm-area", demo.area_a.name)
     dev.click("#jm-pick-houses")
     dev.wait_for_selector("#hp-modal td.hp-cell")
     pick_cells(dev, [house.code])

@@ -17,7 +17,7 @@ from app.models.order import APPROVED, BusinessOrder
 from app.models.payment import Refund
 from app.models.property import HOUSE_CANCELLED, HOUSE_OPEN, House
 from app.services.ledger import book_deposit
-from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, live_server  # noqa: F401
 from tests.test_browser_orders import fill_agent
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_house_cancellation_end_to_end(live_server: LiveServer,
     session.commit()
     dev = browser_page("dev_a", accept_dialogs=True)
     dev.goto(f"{url}/order-form/house-cancel")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     fill_agent(dev)
     dev.fill("#f-reason", "房屋灭失")
     dev.click("#jm-pick-rows")
@@ -104,7 +104,7 @@ def test_ownership_change_end_to_end(live_server: LiveServer,
                             .order_by(House.id.desc()).limit(1)).one()
     dev = browser_page("dev_a", accept_dialogs=True)
     dev.goto(f"{url}/order-form/ownership-change")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     fill_agent(dev)
     dev.fill("#f-reason", "产权转移")
     dev.click("#jm-pick-rows")
@@ -169,7 +169,7 @@ def test_house_information_change_end_to_end(live_server: LiveServer,
                              .order_by(House.id).offset(4).limit(2)).all()
     dev = browser_page("dev_a", accept_dialogs=True)
     dev.goto(f"{url}/order-form/house-change")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     fill_agent(dev)
     dev.fill("#f-reason", "销售状态与地址登记有误")
     dev.click("#jm-pick-rows")

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import select
 
-from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, goto, live_server  # noqa: F401
 from tradesim.seed import seed_dataset
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def test_contracts_payments_and_bank_confirmation(
     # 房屋合同号设置: pick three houses, type the data in by double-click, match, submit.
     dev = browser_page("dev_a")
     goto(dev, f"{live_url}/contracts/")
-    dev.select_option("#jm-area", str(area.id))
+    choose_in_box(dev, "#jm-area", area.name)
     dev.fill("#jm-agent-name", "李敏")
     dev.fill("#jm-agent-phone", "13800138001")
     dev.fill("#jm-agent-id-no", "11010519491231002X")
@@ -103,7 +103,7 @@ def test_contracts_payments_and_bank_confirmation(
 
     # 开发建设单位批量交款: pick 1栋, get the warning, print anyway, fetch the PDF.
     goto(dev, f"{live_url}/payments/batch/")
-    dev.select_option("#jm-area", str(area.id))
+    choose_in_box(dev, "#jm-area", area.name)
     dev.click("#jm-pick-buildings")
     dev.wait_for_selector("#hp-modal .hp-building-check")
     dev.check(f'#hp-modal .hp-building-check[value="{demo.building_a.id}"]')
@@ -128,7 +128,7 @@ def test_contracts_payments_and_bank_confirmation(
 
     # 代打交款通知单: two houses of 2栋, owners entered in the 业主交款列表 dialog.
     goto(dev, f"{live_url}/payments/owners/")
-    dev.select_option("#jm-area", str(area.id))
+    choose_in_box(dev, "#jm-area", area.name)
     dev.click("#jm-pick-houses")
     dev.click(f'#hp-modal .hp-building:has-text("2栋")')
     dev.wait_for_selector(f'#hp-modal td.hp-cell[title^="{wrong[0].code}"]')
@@ -180,7 +180,7 @@ def test_contracts_payments_and_bank_confirmation(
 
     # dev_a sees 1栋 paid in the picker and the notice paid in the list.
     goto(dev, f"{live_url}/payments/custom/")
-    dev.select_option("#jm-area", str(area.id))
+    choose_in_box(dev, "#jm-area", area.name)
     dev.click("#jm-pick-houses")
     dev.wait_for_selector("#hp-modal td.hp-cell")
     dev.wait_for_selector("#hp-modal td.hp-cell.hp-s-paid")

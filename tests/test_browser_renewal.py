@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.models.payment import PAY_RENEW, Notice
 from app.models.property import House
-from tests.browser_support import LiveServer, browser_page, goto, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, goto, live_server  # noqa: F401
 from tests.reports_support import pay, refund
 
 pytestmark = pytest.mark.browser
@@ -68,7 +68,7 @@ def test_renew_warning_list_threshold_and_a_refused_renew_notice(
     dev = browser_page("dev_a")
     goto(dev, f"{base}/payments/custom/")
     dev.select_option("#jm-type", PAY_RENEW)
-    dev.select_option("#jm-area", str(demo.area_a.id))
+    choose_in_box(dev, "#jm-area", demo.area_a.name)
     dev.click("#jm-pick-houses")
     dev.wait_for_selector("#hp-modal td.hp-cell")
     for house in (due, never):

@@ -23,7 +23,7 @@ from app.models.property import HOUSE_CLOSED, House
 from app.services.ledger import balances
 from app.services.orders import drafts, intake
 from app.services.orders.drafts import AgentInput, DraftInput, save_draft
-from tests.browser_support import LiveServer, browser_page, live_server  # noqa: F401
+from tests.browser_support import LiveServer, browser_page, choose_in_box, live_server  # noqa: F401
 from tests.test_browser_orders import fill_agent
 from tests.test_orders_split_merge import garages, part, pay, sheet
 
@@ -76,7 +76,7 @@ def test_split_and_merge_end_to_end(live_server: LiveServer,
 
     # ---- split: one garage into three
     dev.goto(f"{url}/order-form/house-split")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     fill_agent(dev)
     dev.fill("#f-reason", "车位重新测绘后拆分")
     pick(dev, [big])
@@ -123,7 +123,7 @@ def test_split_and_merge_end_to_end(live_server: LiveServer,
 
     # ---- merge: two garages into one smaller one; the excess is refunded
     dev.goto(f"{url}/order-form/house-split")
-    dev.select_option("#f-area_id", str(demo.area_a.id))
+    choose_in_box(dev, "#f-area_id", demo.area_a.name)
     fill_agent(dev)
     dev.fill("#f-reason", "两个车位合并")
     pick(dev, [first, second])

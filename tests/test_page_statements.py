@@ -32,6 +32,9 @@ SMALL = Growth(areas=2, buildings=3, houses=10, notices=3, orders=3, users=2, st
 LARGER = Growth(areas=4, buildings=5, houses=100, notices=30, orders=36, users=20, statements=10)
 #: The goal per page (reports included).
 GOAL = 12
+#: Pages with an argument measured too: the order forms whose area box types for its options.
+FORM_PAGES = ("/order-form/building-change", "/order-form/house-cancel", "/order-form/area-change",
+              "/order-form/supplement", "/order-form/house-change")
 
 
 def page_urls(app: Flask) -> list[str]:
@@ -46,7 +49,7 @@ def page_urls(app: Flask) -> list[str]:
         elif rule.rule.startswith("/reports/") and rule.arguments == {"name"} and rule.rule.endswith("/"):
             for name in rule._converters["name"].items:
                 urls.add(rule.build({"name": name}, append_unknown=False)[1])
-    return sorted(urls)
+    return sorted(urls | set(FORM_PAGES))
 
 
 @dataclass
@@ -113,7 +116,7 @@ def _table(counts: dict[tuple[str, str], tuple[int, int]]) -> str:
 def test_the_walk_finds_the_pages(page_counts):
     pages = {url for _user, url in page_counts}
     for expected in ("/", "/property/houses/list/", "/property/areas/list/", "/notices/list/",
-                     "/orders/", "/review/", "/reports/deposits/", "/dashboard/"):
+                     "/orders/", "/review/", "/reports/deposits/", "/dashboard/", *FORM_PAGES):
         assert expected in pages, f"{expected} was not measured:\n{_table(page_counts)}"
     assert {user for user, _url in page_counts} == set(USERS)
 

@@ -66,14 +66,29 @@ def _area_query(scope: Scope) -> Any:
     return scope.apply(select(PropertyArea.id, PropertyArea.name), PropertyArea)
 
 
-def area_options(session: Session, scope: Scope, text: str = "", page: int = 1) -> OptionPage:
-    """The areas whose name or code contains ``text``, by name."""
+def area_options(session: Session, scope: Scope, text: str = "", page: int = 1, *,
+                 active_only: bool = False) -> OptionPage:
+    """The areas whose name or code contains ``text``, by name; ``active_only``: those still in
+    use (the business forms take only those; a filter also finds the retired ones)."""
     query = _matching(_area_query(scope), text, PropertyArea.name, PropertyArea.code)
+    if active_only:
+        query = query.where(PropertyArea.active.is_(True))
     return _page(session, query.order_by(PropertyArea.name, PropertyArea.id), page)
 
 
 def area_labels(session: Session, scope: Scope, ids: Iterable[int]) -> list[tuple[int, str]]:
     return _labels(session, _area_query(scope), PropertyArea.id, ids)
+
+
+def opening_area(session: Session, scope: Scope, wanted: Optional[int] = None) -> list[tuple[int, str]]:
+    """The (id, name) a business page's area box opens with: the ``wanted`` area when the scope
+    holds it and it is in use, else the only area in use when there is just one (nothing to
+    choose), else none. One bounded query however many areas the scope holds."""
+    query = _area_query(scope).where(PropertyArea.active.is_(True))
+    if wanted is not None:
+        return [tuple(row) for row in session.execute(query.where(PropertyArea.id == wanted))]
+    first = session.execute(query.order_by(PropertyArea.id).limit(2)).all()
+    return [tuple(first[0])] if len(first) == 1 else []
 
 
 def _building_query(scope: Scope) -> Any:

@@ -19,8 +19,8 @@ from app.services.contracts import (Agent, ContractRow, bind_contracts, export_c
                                     import_contract_rows, match_rows, rows_for_houses)
 from app.views.menus import CATEGORY_PROPERTY
 from app.views.errors import json_errors
-from app.views.payments import (XLSX_MIMETYPE, area_and_ids, json_body, owned_area, uploaded_file,
-                                user_areas, user_id)
+from app.views.payments import (XLSX_MIMETYPE, area_and_ids, chosen_area, json_body, owned_area,
+                                uploaded_file, user_id)
 
 # After the order businesses (app/views/orders.py, 40): the manual lists 房屋合同号设置 last (§1.3.9).
 REGISTER_ORDER = 42
@@ -46,7 +46,7 @@ class ContractSettingView(BaseView):
     @expose("/")
     @has_access
     def setting(self) -> Any:
-        return self.render_template("contracts/setting.html", areas=user_areas(),
+        return self.render_template("contracts/setting.html", chosen_area=chosen_area(),
                                     id_types=[(k, str(v)) for k, v in ID_TYPES.items()])
 
     @expose("/rows", methods=["POST"])

@@ -17,15 +17,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.documents.excel import house_template
+from app.domain.ids import row_id
 from app.errors import DomainError
 from app.extensions import db
 from app.models.codes import KIND_ATTACHMENT, KIND_ID_TYPE
 from app.models.order import BusinessOrder, OrderJob
 from app.models.organisation import Organisation
 from app.security.roles import RES_ORDER
-from app.security.tenant import current_user, get_owned_or_404
+from app.security.tenant import current_scope, current_user, get_owned_or_404
 from app.services.orders import drafts, intake, jobs, workflow
 from app.services.orders.drafts import DraftInput
+from app.services.options import area_labels
 from app.services.orders.types import OrderHandler, handler_by_slug, handler_for, handlers
 from app.views.base import code_choices
 from app.views.errors import flash_domain_error, problem_response
@@ -65,6 +67,12 @@ def _values(handler: OrderHandler, order: Optional[BusinessOrder]) -> dict[str, 
     return values
 
 
+def _chosen_area(values: dict[str, str]) -> list[tuple[int, str]]:
+    """(id, name) of the form's area, for its box: the user types for the others (never printed)."""
+    area_id = row_id(values.get("area_id"))
+    return area_labels(db.session, current_scope(), [area_id]) if area_id else []
+
+
 def _errors(error: Optional[DomainError]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for problem in (error.problems if error else []):
@@ -92,9 +100,10 @@ class OrderFormView(BaseView):
         context: dict[str, Any] = {"handler": handler}
         if order is not None:
             context = order_context(order, lines_endpoint="OrderFormView.edit")
+        values = _values(handler, order)
         body = self.render_template(
             "orders/form.html", slug=handler.slug, title=type_label(handler.type),
-            form_order=order, values=_values(handler, order), errors=_errors(error),
+            form_order=order, values=values, errors=_errors(error), chosen_area=_chosen_area(values),
             field_labels={k: str(v) for k, v in handler.field_labels.items()},
             id_types=code_choices(KIND_ID_TYPE), attachment_kinds=code_choices(KIND_ATTACHMENT),
             **handler.form_context(db.session, user, order), **context)

@@ -13,6 +13,7 @@ from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_babel import lazy_gettext as _l
 
 from app.domain.localtime import local_today
+from app.domain.ids import row_id
 from app.domain.money import json_loads_exact, to_exact_money
 from app.domain.validators import ID_TYPES
 from app.errors import Problem, ValidationFailed
@@ -20,7 +21,8 @@ from app.extensions import db
 from app.models.payment import Notice
 from app.models.property import House, PropertyArea
 from app.security.roles import RES_PAYMENT
-from app.security.tenant import current_user, get_owned_or_404, scoped_select
+from app.security.tenant import current_scope, current_user, get_owned_or_404
+from app.services.options import opening_area
 from app.services.owners import owner_dict, replace_owners
 from app.services.payments import (IssueResult, issue_building_notices, issue_custom_notices,
                                    issue_owner_notices, preview_buildings, reissue_notice,
@@ -78,10 +80,10 @@ def uploaded_file() -> bytes:
     return upload.read()
 
 
-def user_areas() -> list[PropertyArea]:
-    """The property areas this user may work on, for the area drop-downs."""
-    return list(db.session.scalars(scoped_select(PropertyArea).where(PropertyArea.active.is_(True))
-                                   .order_by(PropertyArea.name)))
+def chosen_area() -> list[tuple[int, str]]:
+    """The area the page's area box opens with (``?area=<id>``, or the user's only one); the box
+    asks for the others as the user types (a city has hundreds of areas: none is printed)."""
+    return opening_area(db.session, current_scope(), row_id(request.args.get("area")))
 
 
 def issue_answer(result: IssueResult) -> dict[str, Any]:
@@ -111,7 +113,7 @@ class PaymentsView(BaseView):
     }
 
     def _page(self, template: str, **context: Any) -> Any:
-        return self.render_template(template, areas=user_areas(), **context)
+        return self.render_template(template, chosen_area=chosen_area(), **context)
 
     # ------------------------------------------------------------------ §1.4.1
 

@@ -207,7 +207,9 @@ class PropertyAreaView(RegisterView):
         _attach(items, _figures(House.area_id, [item.id for item in items]))
 
     def find_options(self, text: str, page: int) -> Any:
-        return area_options(db.session, current_scope(), text, page)
+        # The business forms' boxes ask with ?active=1: an order or a notice takes only areas in use.
+        return area_options(db.session, current_scope(), text, page,
+                            active_only=request.args.get("active") == "1")
 
 
 class BuildingView(RegisterView):

@@ -18,13 +18,11 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.payment import REFUND_STATES, Refund
-from app.models.property import PropertyArea
 from app.security.roles import RES_ORDER, RES_REFUND
-from app.security.tenant import (current_scope, current_user, get_owned_or_404, is_internal_user,
-                                 scoped_select)
+from app.security.tenant import current_scope, current_user, get_owned_or_404, is_internal_user
 from app.services import refunds
+from app.services.options import area_labels, organisation_labels
 from app.services.ledger import paid_amount
-from app.services.orders import queries
 from app.views.base import money, when
 from app.views.errors import flash_domain_error
 from app.views.menus import CATEGORY_FUND_OFFICE, CATEGORY_PROPERTY
@@ -75,9 +73,12 @@ def _status_choices() -> list[tuple[str, str]]:
     return [(s, refunds.status_label(s)) for s in REFUND_STATES]
 
 
-def _areas() -> list[Any]:
-    return db.session.execute(scoped_select(PropertyArea).with_only_columns(
-        PropertyArea.id, PropertyArea.name).order_by(PropertyArea.name)).all()
+def _chosen(filters: refunds.RefundFilters) -> dict[str, Any]:
+    """Names of the developer and area filtered by, for their boxes (the others are typed for:
+    a city has hundreds of each, never printed)."""
+    scope = current_scope()
+    return {"chosen_orgs": organisation_labels(db.session, scope, [filters.org_id]) if filters.org_id else [],
+            "chosen_areas": area_labels(db.session, scope, [filters.area_id]) if filters.area_id else []}
 
 
 def _detail(refund: Refund, **extra: Any) -> dict[str, Any]:
@@ -116,7 +117,7 @@ class RefundQueueView(BaseView):
         page = refunds.list_refunds(db.session, current_scope(), filters, page=int_arg("page"))
         return self.render_template(
             "refunds/queue.html", rows=[_row(r) for r in page.items], page=page, filters=filters,
-            statuses=_status_choices(), orgs=queries.organisations(db.session), areas=_areas(),
+            statuses=_status_choices(), **_chosen(filters),
             page_url=page_url("RefundQueueView.queue"))
 
     @expose("/<int:pk>", methods=["GET"])
@@ -195,7 +196,7 @@ class MyRefundsView(BaseView):
         page = refunds.list_refunds(db.session, current_scope(), filters, page=int_arg("page"))
         return self.render_template(
             "refunds/mine.html", rows=[_row(r) for r in page.items], page=page, filters=filters,
-            statuses=_status_choices(), areas=_areas(), page_url=page_url("MyRefundsView.index"))
+            statuses=_status_choices(), **_chosen(filters), page_url=page_url("MyRefundsView.index"))
 
     @expose("/<int:pk>", methods=["GET"])
     @has_access

@@ -16,6 +16,7 @@ from app.models.order import BusinessOrder
 from app.models.organisation import Organisation
 from app.security.roles import RES_REVIEW
 from app.security.tenant import current_scope, current_user, get_owned_or_404
+from app.services.options import organisation_labels
 from app.services.orders import queries, workflow
 from app.services.orders.queries import OrderFilters
 from app.services.orders.types import display_handler
@@ -68,7 +69,9 @@ class ReviewView(BaseView):
         statuses = [("waiting", _("Waiting (submitted or accepted)"))] + status_choices()
         return self.render_template("orders/review_queue.html", rows=rows, page=page,
                                     filters=filters, status=status, types=type_choices(),
-                                    statuses=statuses, orgs=queries.organisations(db.session),
+                                    statuses=statuses, chosen_orgs=organisation_labels(
+                                        db.session, current_scope(), [filters.org_id])
+                                    if filters.org_id else [],
                                     page_url=page_url("ReviewView.queue"))
 
     @expose("/<int:pk>", methods=["GET"])

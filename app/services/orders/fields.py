@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Any, Mapping, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import validators
@@ -44,7 +43,7 @@ def choose_area(session: Session, user: Any, order: BusinessOrder, area_id: Opti
                 has_lines: bool) -> list[Problem]:
     """Set the order's area to one of the user's active areas; it cannot move once lines exist."""
     area = session.get(PropertyArea, area_id) if area_id else None
-    if area_id and (area is None or not area.active or not Scope.for_user(user).allows(area)):
+    if area_id and (area is None or not may_choose(user, area)):
         return [Problem("area_id", _l("Choose one of your property areas."))]
     if order.area_id and area is not None and area.id != order.area_id and has_lines:
         return [Problem("area_id", _l("Remove the lines first to choose another property area."))]
@@ -62,16 +61,10 @@ def required_area(session: Session, order: BusinessOrder, required: bool) -> lis
     return []
 
 
-def area_choices(session: Session, user: Any) -> list[PropertyArea]:
-    """The active areas the user may use in an order."""
-    query = Scope.for_user(user).apply(select(PropertyArea), PropertyArea)
-    return list(session.scalars(query.where(PropertyArea.active.is_(True))
-                                .order_by(PropertyArea.name)))
-
-
-def area_pairs(session: Session, user: Any) -> list[tuple[int, str]]:
-    """(id, "name（code）") of the user's active areas, for the area drop-down."""
-    return [(a.id, f"{a.name}（{a.code}）") for a in area_choices(session, user)]
+def may_choose(user: Any, area: PropertyArea) -> bool:
+    """Whether the user may put ``area`` on an order: one of the scope's areas still in use.
+    (The form offers them as the user types: app/services/options.py, ``active_only``.)"""
+    return area.active and Scope.for_user(user).allows(area)
 
 
 def area_rows(session: Session, area: Optional[PropertyArea]) -> list[tuple[str, str]]:

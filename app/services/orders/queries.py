@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Generic, Optional, Sequence, TypeVar
+from typing import Generic, Optional, Sequence, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models.order import (ACCEPTED, SUBMITTED, Attachment, BusinessOrder, OrderHistory,
                               OrderLine)
-from app.models.organisation import Organisation
 from app.security.tenant import Scope
 from app.services.orders.states import LOCAL_TZ
 
@@ -105,8 +104,3 @@ def last_opinions(session: Session, order_ids: Sequence[int]) -> dict[int, str]:
                                   OrderHistory.opinion.is_not(None))
                            .order_by(OrderHistory.at, OrderHistory.id))
     return {order_id: opinion for order_id, opinion in rows}
-
-
-def organisations(session: Session) -> list[Any]:
-    return list(session.execute(select(Organisation.id, Organisation.name)
-                                .order_by(Organisation.name)))

@@ -5,6 +5,11 @@
  *
  * FAB's search form adds filter rows after the page has loaded (cloning the box's HTML), so boxes
  * are started whenever one appears in the document, not only at load.
+ *
+ * The business forms use the same boxes (templates/_ajax_select.html): data-placeholder names the
+ * empty box; a box inside a dialog opens its list in the dialog (Bootstrap's modal keeps the focus
+ * inside, so a list outside it could not be typed into); JMAjaxSelect.set(el, id, text) chooses a
+ * value a script knows (a row edited in a dialog), its option added when the box lacks it.
  */
 (function (window, $) {
   'use strict';
@@ -18,9 +23,11 @@
   function start(el) {
     var $el = $(el);
     if ($el.data('select2') || !$.fn.select2) { return; }
+    var $modal = $el.closest('.modal');
     $el.select2({
       theme: 'bootstrap', allowClear: true, width: '100%',
-      placeholder: {id: '', text: placeholder()},
+      dropdownParent: $modal.length ? $modal : $(document.body),
+      placeholder: {id: '', text: $el.data('placeholder') || placeholder()},
       ajax: {
         url: $el.data('url'), dataType: 'json', delay: 250, cache: true,
         data: function (params) { return {q: params.term || '', page: params.page || 1}; }
@@ -31,6 +38,16 @@
   function startAll(root) {
     $(root).find('select.jm-ajax-select').addBack('select.jm-ajax-select').each(function () { start(this); });
   }
+
+  function set(el, id, text) {
+    var $el = $(el), value = id === null || id === undefined ? '' : String(id);
+    if (value && !$el.find('option').filter(function () { return this.value === value; }).length) {
+      $el.append(new window.Option(text || value, value, false, false));
+    }
+    $el.val(value).trigger('change');
+  }
+
+  window.JMAjaxSelect = {set: set};
 
   $(function () {
     startAll(document);

@@ -198,7 +198,13 @@
     $modify.find('[data-batch]').toggle(seq === null);
     $modify.find('[name]').each(function () {
       var value = seq !== null && after ? after[this.name] : '';
-      $(this).val(value === null || value === undefined ? '' : String(value));
+      value = value === null || value === undefined ? '' : String(value);
+      // A typed-for box (the area) holds no options but its chosen one: the line names its value.
+      if ($(this).hasClass('jm-ajax-select')) {
+        window.JMAjaxSelect.set(this, value, after ? after[this.name + '_label'] : '');
+      } else {
+        $(this).val(value);
+      }
     });
     $modify.find('.jm-modify-errors').empty();
     $modify.modal('show');

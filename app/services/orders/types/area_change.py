@@ -130,7 +130,7 @@ class AreaChangeHandler(OrderHandler):
         else:
             area_id = fields.read_id(args, "area_id")
             area = session.get(PropertyArea, area_id) if area_id else None
-            if area is None or area not in fields.area_choices(session, user):
+            if area is None or not fields.may_choose(user, area):
                 return {}
             data, values = snapshot(area), {"area_id": str(area.id)}
         values.update({f"area.{key}": str(value or "") for key, value in data.items()})
@@ -138,8 +138,7 @@ class AreaChangeHandler(OrderHandler):
 
     def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
                      ) -> dict[str, Any]:
-        return {"area_choices": fields.area_pairs(session, user),
-                "area_fields": [(k, str(label), req) for k, (label, _n, req) in AREA_FIELDS.items()],
+        return {"area_fields": [(k, str(label), req) for k, (label, _n, req) in AREA_FIELDS.items()],
                 "districts": list(code_map(session, KIND_DISTRICT).items())}
 
     def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:

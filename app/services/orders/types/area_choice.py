@@ -30,9 +30,5 @@ class AreaChoiceHandler(OrderHandler):
                     args: Any) -> dict[str, str]:
         return {"area_id": str(order.area_id or "")} if order is not None else {}
 
-    def form_context(self, session: Session, user: Any, order: Optional[BusinessOrder]
-                     ) -> dict[str, Any]:
-        return {"area_choices": fields.area_pairs(session, user)}
-
     def summary_rows(self, session: Session, order: BusinessOrder) -> list[tuple[str, str]]:
         return fields.area_rows(session, order.area)

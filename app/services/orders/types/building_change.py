@@ -47,6 +47,8 @@ BUILDING_FIELDS: dict[str, Any] = {
 }
 #: What 批量修改 sets for every picked building (the manual's three fields).
 BATCH_FIELDS = ("area_id", "built_ym", "structure_code")
+#: Where the area's name is among a line's cells (``_cells``).
+AREA_COLUMN = list(BUILDING_FIELDS).index("area_id")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -312,10 +314,14 @@ class BuildingChangeHandler(AreaChoiceHandler):
         for line in list(order.lines if lines is None else lines):
             before = self._cells(session, line.before) or []
             after = self._cells(session, line.after) or []
+            # The row's edit dialog types for its area (the areas are never printed): the line
+            # brings its area's name for the box to show.
+            data = None if line.after is None else {
+                **line.after, "area_id_label": after[AREA_COLUMN] if after else ""}
             rows.append(LineRow(seq=line.seq, action=line.action, target=line.target,
                                 before=before, after=after,
                                 changed=[b != a for b, a in zip(before, after)],
-                                data=line.after))
+                                data=data))
         return LinesTable(columns=[str(label) for label in BUILDING_FIELDS.values()], rows=rows)
 
     def _impact_table(self, session: Session, order: BusinessOrder) -> SummaryTable:
