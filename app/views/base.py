@@ -40,6 +40,7 @@ from app.models.codes import CodeItem
 from app.security.tenant import current_scope, current_user, rel_query
 from app.services.audit import record
 from app.services.unit_of_work import flush_or_roll_back
+from app.views.list_widgets import PlatformListWidget, PlatformSearchWidget
 
 #: The largest page any list shows, whatever ``psize_`` the request asks for.
 MAX_PAGE_SIZE = 100
@@ -181,6 +182,8 @@ class BoundedListMixin:
 
     page_size = 25
     max_page_size = MAX_PAGE_SIZE
+    list_widget = PlatformListWidget
+    search_widget = PlatformSearchWidget
     #: Relation search columns whose options are fetched as the user types:
     #: column → (options endpoint, labels(session, scope, ids)). The rest print every option.
     ajax_search_relations: dict[str, tuple[str, Callable[..., list[tuple[int, str]]]]] = {}
@@ -272,6 +275,15 @@ class BoundedListMixin:
             modelview_name=self.__class__.__name__,
             **kwargs,
         )
+        return widgets
+
+    def _get_search_widget(self, form: Any = None, exclude_cols: Any = None,
+                           widgets: Optional[dict] = None) -> dict:
+        widgets = widgets or {}
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form, include_cols=self.search_columns,
+            exclude_cols=exclude_cols or [], filters=self._filters,
+            modelview_name=self.__class__.__name__)
         return widgets
 
     def _get_show_widget(self, pk: Any, item: Any, widgets: Optional[dict] = None,
