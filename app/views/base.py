@@ -40,7 +40,7 @@ from app.models.codes import CodeItem
 from app.security.tenant import current_scope, current_user, rel_query
 from app.services.audit import record
 from app.services.unit_of_work import flush_or_roll_back
-from app.views.list_widgets import PlatformListWidget, PlatformSearchWidget
+from app.views.list_widgets import PlatformListWidget, PlatformSearchWidget, keep_converted_filters
 
 #: The largest page any list shows, whatever ``psize_`` the request asks for.
 MAX_PAGE_SIZE = 100
@@ -209,6 +209,7 @@ class BoundedListMixin:
         super()._init_forms()
 
     def _init_properties(self) -> None:
+        keep_converted_filters(self.datamodel)
         super()._init_properties()
         # FAB offers ordering by any list column, also figures a view attaches in prepare_rows;
         # only real columns can be ordered by the database.

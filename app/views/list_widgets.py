@@ -11,8 +11,11 @@ looked up once, and the search form's fixed parts are kept:
 * the HTML of a search field whose output is fully determined by what is in the key: the view,
   the language, the field's class, its value and (select boxes) its choices. Fields that read the
   request or the user's scope (the search-as-you-type relation boxes, relation drop-downs) are
-  rendered on every request, and so are the active filters, the CSRF-free form and the nonce of
-  the inline script: nothing one user saw can reach another's page.
+  rendered on every request, and so are the active filters and the nonce of the inline script:
+  nothing one user saw can reach another's page.
+
+A view's datamodel also converts its columns into filter objects once (``keep_converted_filters``)
+instead of for every query of every page.
 """
 from __future__ import annotations
 
@@ -38,10 +41,29 @@ _PLAIN_FIELDS = (StringField, IntegerField, FloatField, DecimalField, BooleanFie
 _MAX_KEPT = 2000
 
 
+def once_per_value(formatter: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``formatter`` asked once per distinct value of a page: a code's or a flag's label is
+    translated once, not once per row (a formatter reads only its value and the request)."""
+    seen: dict[tuple, Any] = {}
+
+    def format_value(value: Any) -> Any:
+        key = (type(value), value)  # 1, True and Decimal("1") are equal keys otherwise
+        try:
+            return seen[key]
+        except KeyError:
+            shown = seen[key] = formatter(value)
+            return shown
+        except TypeError:  # an unhashable value
+            return formatter(value)
+
+    return format_value
+
+
 def row_cells(values: Sequence[dict], columns: Sequence[str],
               formatters: dict[str, Callable[[Any], Any]]) -> list[Markup]:
     """Each row's ``<td>`` cells, as FAB's list template prints them (formatted, then escaped)."""
-    chosen = [(column, formatters.get(column)) for column in columns]
+    chosen = [(column, once_per_value(formatters[column]) if formatters.get(column) else None)
+              for column in columns]
     rows = []
     for item in values:
         rows.append(Markup("".join(
@@ -64,6 +86,29 @@ class PlatformListWidget(ListWidget):
         same_links = all(isinstance(pk, int) for pk in pks)
         return super().__call__(rows=list(zip(pks, cells)), row_pk=ROW_PK if same_links else None,
                                 **kwargs)
+
+
+def keep_converted_filters(datamodel: Any) -> None:
+    """FAB builds a ``Filters`` for every query (the joined and inner filters of a list page) and
+    each one converts every column of the model into its filter objects again, some hundred
+    objects a page. A model's conversion never changes, and FAB already shares one view's filter
+    objects between requests (they hold no value), so this datamodel converts each column once."""
+    base = datamodel.filter_converter_class
+    if getattr(base, "converts_once", False):
+        return
+    converted: dict[str, Any] = {}
+
+    class ConvertOnce(base):  # type: ignore[misc, valid-type]
+        converts_once = True
+
+        def convert(self, col_name: str) -> Any:
+            if col_name not in converted:
+                converted[col_name] = super().convert(col_name)
+            found = converted[col_name]
+            # a new list: Filters appends a view's own search filters to it
+            return None if found is None else list(found)
+
+    datamodel.filter_converter_class = ConvertOnce
 
 
 class _Kept:
