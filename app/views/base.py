@@ -40,7 +40,8 @@ from app.models.codes import CodeItem
 from app.security.tenant import current_scope, current_user, rel_query
 from app.services.audit import record
 from app.services.unit_of_work import flush_or_roll_back
-from app.views.list_widgets import PlatformListWidget, PlatformSearchWidget, keep_converted_filters
+from app.views.list_widgets import (PlatformListWidget, PlatformSearchWidget, PlatformShowWidget,
+                                    keep_converted_filters)
 
 #: The largest page any list shows, whatever ``psize_`` the request asks for.
 MAX_PAGE_SIZE = 100
@@ -184,6 +185,7 @@ class BoundedListMixin:
     max_page_size = MAX_PAGE_SIZE
     list_widget = PlatformListWidget
     search_widget = PlatformSearchWidget
+    show_widget = PlatformShowWidget
     #: Relation search columns whose options are fetched as the user types:
     #: column → (options endpoint, labels(session, scope, ids)). The rest print every option.
     ajax_search_relations: dict[str, tuple[str, Callable[..., list[tuple[int, str]]]]] = {}
