@@ -4,6 +4,7 @@ labels, filter names, plain fields' HTML) never carries one organisation's data 
 words onto another page."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable, Iterator
 
@@ -154,3 +155,27 @@ def test_keep_off_renders_the_same(client_for: Callable[[str], Any], monkeypatch
     fresh = _normal(client.get("/property/houses/list/").get_data(as_text=True))
     assert not kept._items
     assert kept_page == fresh
+
+
+def _search_script(html: str) -> str:
+    """The search form's fields as the page hands them to FAB's filter script (JSON)."""
+    return html[html.index("new AdminFilters("):][:20000]
+
+
+def test_a_renamed_code_shows_at_once_in_the_search_form(
+        client_for: Callable[[str], Any], session: Any) -> None:
+    """Select boxes fed by a code table are kept under their choices as read this request: a code
+    renamed by the fund office shows on the next page, never the kept old name."""
+    from app.models.codes import CodeItem
+    from app.views.property import KIND_HOUSE_USE
+
+    client = client_for("dev_a")
+    item = session.scalar(select(CodeItem).where(CodeItem.kind == KIND_HOUSE_USE, CodeItem.active.is_(True))
+                          .order_by(CodeItem.sort_order, CodeItem.id))
+    before = _search_script(client.get("/property/houses/list/").get_data(as_text=True))
+    assert json.dumps(item.name)[1:-1] in before
+    assert any(key[3] == "use_code" for key in kept._items if key[0] == "field")
+    item.name = "改名后的用途"
+    session.commit()
+    after = _search_script(client.get("/property/houses/list/").get_data(as_text=True))
+    assert json.dumps("改名后的用途")[1:-1] in after

@@ -163,8 +163,8 @@ def field_key(view: str, language: str, field: Any) -> Optional[tuple]:
     choices: Any = None
     if isinstance(field, SelectField):
         # Iterated as the render would (a callable's choices are read now, once).
-        choices = tuple((str(choice.value), str(choice.label), choice.selected)
-                        for choice in field._iter_choices_normalized())
+        choices = tuple((str(choice[0]), str(choice[1]), bool(choice[2]))
+                        for choice in field.iter_choices())
     data = field.data
     if not isinstance(data, (str, int, float, bool, type(None))):
         return None
