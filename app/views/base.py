@@ -282,6 +282,7 @@ class BoundedListMixin:
 
     def _get_search_widget(self, form: Any = None, exclude_cols: Any = None,
                            widgets: Optional[dict] = None) -> dict:
+        """FAB's, naming the view: the search widget keeps a view's labels and plain fields."""
         widgets = widgets or {}
         widgets["search"] = self.search_widget(
             route_base=self.route_base, form=form, include_cols=self.search_columns,
