@@ -40,6 +40,8 @@ from app.models.codes import CodeItem
 from app.security.tenant import current_scope, current_user, rel_query
 from app.services.audit import record
 from app.services.unit_of_work import flush_or_roll_back
+from app.views.list_widgets import (PlatformListWidget, PlatformSearchWidget, PlatformShowWidget,
+                                    keep_converted_filters)
 
 #: The largest page any list shows, whatever ``psize_`` the request asks for.
 MAX_PAGE_SIZE = 100
@@ -181,6 +183,9 @@ class BoundedListMixin:
 
     page_size = 25
     max_page_size = MAX_PAGE_SIZE
+    list_widget = PlatformListWidget
+    search_widget = PlatformSearchWidget
+    show_widget = PlatformShowWidget
     #: Relation search columns whose options are fetched as the user types:
     #: column → (options endpoint, labels(session, scope, ids)). The rest print every option.
     ajax_search_relations: dict[str, tuple[str, Callable[..., list[tuple[int, str]]]]] = {}
@@ -206,6 +211,7 @@ class BoundedListMixin:
         super()._init_forms()
 
     def _init_properties(self) -> None:
+        keep_converted_filters(self.datamodel)
         super()._init_properties()
         # FAB offers ordering by any list column, also figures a view attaches in prepare_rows;
         # only real columns can be ordered by the database.
@@ -272,6 +278,16 @@ class BoundedListMixin:
             modelview_name=self.__class__.__name__,
             **kwargs,
         )
+        return widgets
+
+    def _get_search_widget(self, form: Any = None, exclude_cols: Any = None,
+                           widgets: Optional[dict] = None) -> dict:
+        """FAB's, naming the view: the search widget keeps a view's labels and plain fields."""
+        widgets = widgets or {}
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form, include_cols=self.search_columns,
+            exclude_cols=exclude_cols or [], filters=self._filters,
+            modelview_name=self.__class__.__name__)
         return widgets
 
     def _get_show_widget(self, pk: Any, item: Any, widgets: Optional[dict] = None,
