@@ -48,10 +48,12 @@ BEFORE_RPS, BEFORE_P95_MS = 16, 1900  # the issue's best figures before this wor
 
 
 def serve(app_spec: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """gunicorn with 2 workers × 4 threads on the loopback; returns once it answers."""
+    """gunicorn with 2 workers × 4 threads on the loopback, as ``make run`` serves
+    (scripts/run.sh: no gunicorn access log; the app logs one line per request itself); returns
+    once it answers."""
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "-", app_spec],
+         "--timeout", "180", app_spec],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
