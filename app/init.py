@@ -38,6 +38,9 @@ def init_appbuilder(app: Flask) -> None:
         appbuilder.init_app(app, db.session)
         register_all(appbuilder)
         _exempt_rest_apis(app, appbuilder)
+    from app import i18n
+
+    i18n.install(app)  # translations looked up once per request and language
 
 
 def _exempt_rest_apis(app: Flask, appbuilder: AppBuilder) -> None:

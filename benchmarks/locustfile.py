@@ -5,6 +5,11 @@ and then, with a short pause (0–0.2 s) between clicks, opens what a clerk open
 lists (paged, searched), houses, area and building lists, notices, the home page.
 ``Floor`` fetches a trivial WSGI app's page (benchmarks/wsgi_floor.py): the server's and
 locust's own ceiling on the same machine.
+
+Both are ``FastHttpUser`` (geventhttpclient, part of locust), not ``HttpUser``
+(python-requests): locust runs on the same two cores as the server, and python-requests spent
+about 2.7 ms of locust's CPU per clerk's click against about 1.4 ms here. Same clicks, weights,
+names, form login and cookie jar; only the HTTP client of the load generator changed.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import os
 import random
 import re
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
 
 PASSWORD = os.environ.get("BENCH_PASSWORD", "Bench@2026")
 ACCOUNTS = itertools.cycle(["dev_a", "dev_b", "officer", "dev_a_staff"])
@@ -21,7 +26,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SHOW = re.compile(r"/property/houses/show/(\d+)")
 
 
-class Clerk(HttpUser):
+class Clerk(FastHttpUser):
     wait_time = between(0, 0.2)
 
     def on_start(self) -> None:
@@ -70,7 +75,7 @@ class Clerk(HttpUser):
         self.client.get("/")
 
 
-class Floor(HttpUser):
+class Floor(FastHttpUser):
     wait_time = between(0, 0.2)
 
     @task

@@ -182,3 +182,53 @@ def test_a_logout_in_one_worker_ends_the_session_in_another(app: Flask, client_f
 
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_expired_session_is_refused(app: Flask, client_for: Any, session: Any) -> None:
+    import datetime as dt
+
+    browser = client_for("dev_a")
+    assert _signed_in(browser)
+    user_id = _user(session, "dev_a").id
+    session.execute(AuthSession.__table__.update().where(AuthSession.user_id == user_id)
+                    .values(expires_at=dt.datetime(2000, 1, 1)))
+    session.commit()
+    assert not _signed_in(browser)
+
+
+def test_a_session_key_of_another_user_is_refused(app: Flask, client_for: Any, session: Any) -> None:
+    """A cookie naming dev_b with dev_a's live session key (a forged or mixed-up cookie)."""
+    browser = client_for("dev_a")
+    with browser.session_transaction() as cookie:
+        cookie["_user_id"] = str(_user(session, "dev_b").id)
+    assert not _signed_in(browser)
+
+
+def test_a_user_deactivated_behind_the_apps_back_is_refused(app: Flask, client_for: Any,
+                                                            session: Any) -> None:
+    """Even with its session row still there (a direct UPDATE skips the flush hook that ends it)."""
+    browser = client_for("dev_a_staff")
+    user_id = _user(session, "dev_a_staff").id
+    session.execute(PlatformUser.__table__.update().where(PlatformUser.id == user_id).values(active=False))
+    session.commit()
+    assert session.scalar(select(AuthSession.key_hash).where(AuthSession.user_id == user_id))
+    assert not _signed_in(browser)
+
+
+def test_a_signed_in_request_loads_the_user_and_checks_its_session_in_one_statement(
+        app: Flask, client_for: Any) -> None:
+    from sqlalchemy import event
+
+    browser = client_for("dev_a")
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert _signed_in(browser)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    touching = [s for s in seen if "auth_session" in s or "FROM ab_user " in s or "FROM ab_user\n" in s]
+    assert len(touching) == 1 and "auth_session" in touching[0] and "ab_user_role" in touching[0], touching

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import login_user
-from sqlalchemy import and_
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
@@ -240,30 +240,37 @@ class PlatformSecurityManager(SecurityManager):
         jwt_manager.additional_claims_loader(sessions.jwt_claims)
         return jwt_manager
 
-    def get_user_by_id(self, pk: Any) -> Any:
-        """The user with the roles, groups and areas every request reads (permissions, tenant
-        scope), in one query instead of one per collection."""
-        options = [joinedload(PlatformUser.roles), joinedload(PlatformUser.groups),
-                   joinedload(PlatformUser.areas)]
-        return self.session.get(self.user_model, pk, options=options)
+    #: The user's roles, groups and areas every request reads (permissions, tenant scope): joined
+    #: into the user's own query instead of one query per collection.
+    USER_COLLECTIONS = (joinedload(PlatformUser.roles), joinedload(PlatformUser.groups),
+                        joinedload(PlatformUser.areas))
 
-    def _active_user(self, pk: Any) -> Any:
+    def get_user_by_id(self, pk: Any) -> Any:
+        return self.session.get(self.user_model, pk, options=list(self.USER_COLLECTIONS))
+
+    def _live_user(self, pk: Any, key: Any) -> Any:
+        """The active user ``pk`` with its collections, only while its server-side session ``key``
+        lives, in one statement: every signed-in request runs it."""
         try:
-            return SecurityManager.load_user(self, int(pk))
+            user_id = int(pk)
         except (TypeError, ValueError):
             return None
+        if not sessions.usable_key(key):
+            return None
+        user_model = self.user_model
+        user = self.session.scalars(
+            select(user_model).options(*self.USER_COLLECTIONS)
+            .where(user_model.id == user_id, sessions.live(key, user_model.id))).unique().first()
+        return user if user is not None and user.is_active else None
 
     def load_user(self, pk: Any) -> Any:
         """The cookie's user, only while its server-side session lives (logout ends it)."""
-        user = self._active_user(pk)
-        if user is None or not sessions.is_live(self.session, cookie.get(sessions.SESSION_KEY), user.id):
-            return None
-        return user
+        return self._live_user(pk, cookie.get(sessions.SESSION_KEY))
 
     def load_user_jwt(self, _jwt_header: Any, jwt_data: dict) -> Any:
         """The token's user, only while the login that issued the token lives."""
-        user = self._active_user(jwt_data.get("sub"))
-        if user is None or not sessions.is_live(self.session, jwt_data.get(sessions.SID_CLAIM), user.id):
+        user = self._live_user(jwt_data.get("sub"), jwt_data.get(sessions.SID_CLAIM))
+        if user is None:
             return None
         g.user = user  # as FAB does: its before_request cannot know the JWT's user
         return user

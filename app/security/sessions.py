@@ -20,7 +20,7 @@ from typing import Any, Optional
 from flask import Flask, current_app, g, has_request_context
 from flask import session as cookie
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import ColumnElement, delete, event, exists, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
@@ -57,13 +57,15 @@ def start(db_session: Session, user_id: int, kind: str) -> str:
     return key
 
 
-def is_live(db_session: Session, key: Optional[str], user_id: Any) -> bool:
-    """The session ``key`` exists, belongs to ``user_id`` and has not expired."""
-    if not key or not isinstance(key, str):
-        return False
-    owner = db_session.scalar(select(AuthSession.user_id).where(
-        AuthSession.key_hash == key_hash(key), AuthSession.expires_at > utcnow()))
-    return owner is not None and str(owner) == str(user_id)
+def usable_key(key: Any) -> bool:
+    return bool(key) and isinstance(key, str)
+
+
+def live(key: str, user_id: Any) -> ColumnElement[bool]:
+    """SQL condition: the session ``key`` exists, belongs to ``user_id`` (a value or a column,
+    e.g. the user's id in the query loading that user) and has not expired."""
+    return exists().where(AuthSession.key_hash == key_hash(key), AuthSession.user_id == user_id,
+                          AuthSession.expires_at > utcnow())
 
 
 def end(db_session: Session, key: Optional[str]) -> None:
