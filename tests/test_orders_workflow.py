@@ -259,3 +259,26 @@ def test_staged_lines_read_back_as_written_and_numbered_after_the_last(session, 
     assert houses[2][1] == tricky and houses[3][1]["room"] == "1001"
     assert session.scalar(select(func.count(OrderLine.id)).where(
         OrderLine.order_id == order.id, OrderLine.before.is_(None), OrderLine.target_id.is_(None))) == 5
+
+
+def test_approval_builds_each_house_input_once_and_opens_what_it_validated(session, users,
+                                                                           monkeypatch):
+    dev, officer = users["dev_a"], users["officer"]
+    order = new_collect(session, dev, houses=5)
+    workflow.submit(session, order.id, dev)
+    workflow.accept(session, order.id, officer, papers_checked=True)
+    built = []
+    original = staging.to_house_input
+
+    def counted(data, origin=""):
+        built.append(data["room"])
+        return original(data, origin)
+
+    monkeypatch.setattr(staging, "to_house_input", counted)
+    workflow.approve(session, order.id, officer, opinion="同意")
+
+    assert sorted(built) == ["101", "102", "103", "104", "201"]
+    session.expire_all()
+    rooms = session.scalars(select(House.room).where(House.opened_by_order_id == order.id)
+                            .order_by(House.code)).all()
+    assert rooms == ["101", "102", "103", "104", "201"]

@@ -160,6 +160,21 @@ def staged(session: Session, order_id: int, target: str) -> list[tuple[int, dict
     return lines
 
 
+def remember_house_inputs(session: Session, order_id: int, inputs: list[HouseInput]) -> None:
+    """Within a read-once block, keep the inputs validation built from the order's staged houses
+    (in their order), so applying the order does not build ten thousand of them again."""
+    read = session.info.get(READ_ONCE_KEY)
+    if read is not None:
+        read[order_id, "house inputs"] = inputs
+
+
+def remembered_house_inputs(session: Session, order_id: int) -> Optional[list[HouseInput]]:
+    """The inputs ``remember_house_inputs`` kept in this read-once block (None: none kept, or a
+    line was written since)."""
+    read = session.info.get(READ_ONCE_KEY)
+    return None if read is None else read.get((order_id, "house inputs"))
+
+
 def count_lines(session: Session, order_id: int, target: Optional[str] = None) -> int:
     query = select(func.count(OrderLine.id)).where(OrderLine.order_id == order_id)
     if target:
