@@ -337,7 +337,8 @@ class ExportMixin:
         """The cells of one row: the item's attributes named by the columns' ``keys``."""
         return {key: getattr(item, key, None) for key in keys}
 
-    def export_values(self, query: Any, columns: Sequence[Any]) -> Optional[Iterable[Sequence[Any]]]:
+    def export_values(self, query: Any, columns: Sequence[Any]
+                      ) -> Optional[Iterable[Sequence[Any]]]:
         """The rows as sequences of values in the columns' order, read from ``query`` (the
         filtered, ordered list query) as plain database rows; None (the default) exports the
         items through ``prepare_rows`` and ``export_row``. A view with a very long list (the
@@ -345,7 +346,8 @@ class ExportMixin:
         return None
 
     def _export_query(self) -> Any:
-        """The list's query as the user filtered and ordered it, up to the export's row limit."""
+        """The list's query as the user filtered and ordered it (``export_chunks`` applies the
+        export's row limit)."""
         check_paging_args()
         get_filter_args(self._filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
