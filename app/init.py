@@ -109,4 +109,4 @@ def init_queue(app: Flask) -> None:
     nightly backup run in its consumer process, not in threads of this one (``app/queue.py``)."""
     from app.queue import init_queue as install
 
-    install(app)
+    install(app, lazy=True)  # huey is imported by the first use, not by every worker

@@ -21,17 +21,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import threading
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
-from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.signals import SIGNAL_INTERRUPTED
 
 from app.extensions import db
 from app.services.health import QueueState
+
+if TYPE_CHECKING:
+    from huey import Huey, crontab
+
+# huey is imported where it is used, not here: with redis and gevent, which it imports when they
+# are installed, it is about 18 MB of every process, and a web worker that never queues anything
+# (the app's ``extensions["queue"]`` is a ``LazyQueue``) need not carry it.
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ BACKUP_TASK = "nightly_backup"
 
 def make_huey(config: Mapping[str, Any]) -> Huey:
     """The huey instance the config asks for (Redis, or the SQLite file)."""
+    from huey import RedisHuey, SqliteHuey
+
     name = config.get("HUEY_NAME", "jm")
     immediate = bool(config.get("HUEY_IMMEDIATE"))
     # Task results are not kept: the job row and the outbox table are the record of the work.
@@ -56,6 +64,8 @@ def make_huey(config: Mapping[str, Any]) -> Huey:
 
 def local_to_utc_crontab(at: str, zone: str, today: Optional[dt.date] = None) -> crontab:
     """A daily crontab (huey evaluates it in UTC) for ``at`` (HH:MM) local time of ``zone``."""
+    from huey import crontab
+
     hour, minute = (int(part) for part in at.split(":", 1))
     day = today or dt.date.today()
     local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo(zone))
@@ -67,6 +77,9 @@ class PlatformQueue:
     """The app's huey instance and its tasks; ``app.extensions["queue"]``."""
 
     def __init__(self, app: Flask) -> None:
+        from huey import crontab
+        from huey.signals import SIGNAL_INTERRUPTED
+
         self.app = app
         self.huey = make_huey(app.config)
         task, periodic = self.huey.task, self.huey.periodic_task
@@ -82,6 +95,8 @@ class PlatformQueue:
 
     @property
     def backend(self) -> str:
+        from huey import RedisHuey
+
         return "redis" if isinstance(self.huey, RedisHuey) else "sqlite"
 
     # ------------------------------------------------------------ enqueueing (web process)
@@ -168,6 +183,32 @@ class PlatformQueue:
                           last_errors=[BACKUP_TASK] if error else [])
 
 
+class LazyQueue:
+    """``app.extensions["queue"]``: the app's ``PlatformQueue``, made (and huey imported) when
+    first used; every attribute is the queue's. A commit that queued pushes wakes the outbox
+    only when delivery runs in the background, so without that it makes no queue either."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._queue: Optional[PlatformQueue] = None
+        self._lock = threading.Lock()
+
+    @property
+    def queue(self) -> PlatformQueue:
+        if self._queue is None:
+            with self._lock:  # two threads of a worker must not make two
+                if self._queue is None:
+                    self._queue = PlatformQueue(self.app)
+        return self._queue
+
+    def wake_outbox(self) -> None:
+        if self.app.config.get("TRADE_BACKGROUND_DELIVERY"):
+            self.queue.wake_outbox()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.queue, name)
+
+
 def queue_of(app: Flask) -> PlatformQueue:
     return app.extensions[EXTENSION]
 
@@ -180,10 +221,12 @@ def _wake_current_app() -> None:
             queue.wake_outbox()
 
 
-def init_queue(app: Flask) -> PlatformQueue:
+def init_queue(app: Flask, *, lazy: bool = False) -> Any:
+    """Install the app's queue: a ``PlatformQueue`` now, or (``lazy``, as ``create_app`` does)
+    a ``LazyQueue`` that makes it when first used."""
     from app.services.outbox import on_wake
 
-    queue = PlatformQueue(app)
+    queue = LazyQueue(app) if lazy else PlatformQueue(app)
     app.extensions[EXTENSION] = queue
     on_wake(_wake_current_app)
     return queue

@@ -72,13 +72,16 @@ def _login(app: Any, username: str) -> Any:
 
 def child_export(url: str, work: Path) -> dict[str, Any]:
     client = _login(_app(url, work), "officer")
-    before = rss_mb()
+    before, startup = rss_mb(), peak_mb()
+    reset_peak()
     start, cpu = time.perf_counter(), time.process_time()
     response = client.get("/property/houses/export/")
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert response.status_code == 200, response.status_code
+    request_peak = peak_mb()
     (work / "export.xlsx").write_bytes(response.data)
-    return {"seconds": seconds, "cpu": cpu, "bytes": len(response.data), "before_mb": before}
+    return {"seconds": seconds, "cpu": cpu, "bytes": len(response.data), "before_mb": before,
+            "startup_peak_mb": startup, "request_peak_mb": request_peak}
 
 
 def child_export_baseline(url: str, work: Path, rows: int) -> dict[str, Any]:
@@ -188,6 +191,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reset_peak() -> None:
+    """Start this process's peak (VmHWM) again from its resident memory now, so the peak read
+    after a request is the request's: the start-up and the login (whose scrypt password check
+    alone takes 32 MB for a moment) reach their own peak before it."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def run_child(*args: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
     if out.returncode:
@@ -207,7 +218,8 @@ def _child(args: list[str]) -> None:
         figures = child_reader(Path(rest[0]))
     else:
         figures = child_calamine(Path(rest[0]))
-    figures["peak_mb"] = peak_mb()
+    # The whole process's peak, start-up and login included (the export resets the counter).
+    figures["peak_mb"] = max(peak_mb(), figures.get("startup_peak_mb", 0.0))
     print(json.dumps(figures))
 
 
@@ -228,15 +240,19 @@ def bench_export(url: str, work: Path, rows: int, repeat: int) -> None:
     run, base = _best(runs), _best(bases)
     ratio, cpu_ratio = run["seconds"] / base["seconds"], run["cpu"] / base["cpu"]
     own = run["peak_mb"] - run["before_mb"]
+    request_peak = max(r["request_peak_mb"] for r in runs)
     print(f"export of {base['rows']:,} houses (GET /property/houses/export/ as the officer), best of {repeat}")
     print(f"  export:    {run['seconds']:7.2f} s (CPU {run['cpu']:.2f} s), peak {run['peak_mb']:5.0f} MB "
           f"(the app before the request {run['before_mb']:.0f} MB, the export's own +{own:.0f} MB), "
           f"{run['bytes'] / 2**20:.1f} MB file")
+    print(f"             peak from the request on {request_peak:5.0f} MB (+{request_peak - run['before_mb']:.0f} MB "
+          f"over the app); before it, start-up and login peaked at {run['startup_peak_mb']:.0f} MB")
     print(f"  baseline:  {base['seconds']:7.2f} s (CPU {base['cpu']:.2f} s), peak {base['peak_mb']:5.0f} MB "
           f"(raw xlsxwriter constant_memory, same rows; their raw SQL fetch {base['fetch']:.2f} s not counted)")
     print(f"  ratio:     {ratio:7.2f}x (CPU {cpu_ratio:.2f}x)   goal ≤ {EXPORT_GOAL_RATIO}x: "
           f"wall {_verdict(ratio <= EXPORT_GOAL_RATIO)}, CPU {_verdict(cpu_ratio <= EXPORT_GOAL_RATIO)}; "
           f"goal ≤ {EXPORT_GOAL_MB} MB: process peak {_verdict(run['peak_mb'] <= EXPORT_GOAL_MB)}, "
+          f"from the request on {_verdict(request_peak <= EXPORT_GOAL_MB)}, "
           f"the export's own {_verdict(own <= EXPORT_GOAL_MB)}")
 
 

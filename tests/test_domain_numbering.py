@@ -9,6 +9,7 @@ import pytest
 from app.domain.numbering import (
     check_char,
     house_account_number,
+    house_account_numbers,
     is_valid_numbered,
     notice_number,
     notice_number_parts,
@@ -159,6 +160,25 @@ def test_house_account_number() -> None:
     assert validate_house_account_number(no) is None
     assert validate_house_account_number(no.lower()) is None
     assert house_account_number("440781", 99999, 999999).startswith("44078199999999999")
+
+
+@pytest.mark.parametrize(("district", "area", "first", "count"),
+                         [("440703", 12, 1, 3000), ("440781", 99999, 990_000, 9999),
+                          ("440705", 7, 345, 1), ("440703", 1, 5, 0)])
+def test_house_account_numbers_are_those_numbered_one_by_one(district: str, area: int, first: int,
+                                                             count: int) -> None:
+    numbers = house_account_numbers(district, area, first, count)
+    assert numbers == [house_account_number(district, area, seq)
+                       for seq in range(first, first + count)]
+    assert any(no.endswith("X") for no in numbers) or count < 20
+
+
+@pytest.mark.parametrize(("district", "area", "first", "count"),
+                         [("44070", 1, 1, 1), ("440703", 0, 1, 1), ("440703", 1, 999_999, 2),
+                          ("440703", 1, 0, 1)])
+def test_house_account_numbers_reject(district: str, area: int, first: int, count: int) -> None:
+    with pytest.raises(ValueError):
+        house_account_numbers(district, area, first, count)
 
 
 @pytest.mark.parametrize(

@@ -124,3 +124,54 @@ def test_export_statements_grow_with_chunks_not_rows(app: Any, officer_client: A
                  or "FROM property_area" in s]
     assert len(per_chunk) <= 3 * chunks
     assert len(statements) < 3 * chunks + 60
+
+
+def _workbook_dump(data: bytes) -> dict[str, Any]:
+    """Everything a reader sees in an export: every cell's value, type, number format, font and
+    fill, the column widths, the sheet's name, its frozen header and its filter range."""
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    cells = [(cell.coordinate, cell.value, cell.data_type, cell.number_format, cell.font.b,
+              cell.font.name, cell.font.sz, cell.fill.fgColor.rgb, cell.border.left.style)
+             for row in sheet.iter_rows() for cell in row]
+    return {"sheets": book.sheetnames, "freeze": sheet.freeze_panes, "filter": sheet.auto_filter.ref,
+            "widths": {key: dim.width for key, dim in sheet.column_dimensions.items()},
+            "cells": cells}
+
+
+@pytest.mark.parametrize("user", ["officer", "dev_a"])
+def test_house_export_as_plain_rows_is_the_file_of_the_items(client_for: Any, session: Any, user: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The house export reads plain rows (names joined, no model objects) and writes them by
+    type; the file is the one the generic path (items, ``prepare_rows``, ``export_row``) makes,
+    cell for cell and format for format, in both languages and in another order."""
+    from app.models.ledger import LedgerEntry
+    from app.models.property import House
+    from app.views.property import HouseView
+
+    house = session.scalars(select(House).order_by(House.id)).first()
+    session.add(LedgerEntry(org_id=house.org_id, house_id=house.id, kind="deposit",
+                            amount=Decimal("12.34"), payment_type="first"))
+    session.commit()
+    client = client_for(user)
+    urls = ("/property/houses/export/",
+            "/property/houses/export/?_oc_HouseView=floor&_od_HouseView=desc")
+    files = {}
+    for lang in ("zh", "en"):
+        client.get(f"/lang/{lang}")
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200
+            files[lang, url] = _workbook_dump(response.data)
+    monkeypatch.setattr(HouseView, "export_values", lambda self, query, columns: None)
+    for lang in ("zh", "en"):
+        client.get(f"/lang/{lang}")
+        for url in urls:
+            generic = _workbook_dump(client.get(url).data)
+            assert files[lang, url] == generic, (lang, url)
+    dump = files["zh", urls[0]]
+    assert dump["freeze"] == "A2" and dump["filter"].startswith("A1:P")
+    formats = {coordinate[0]: number_format for coordinate, _v, kind, number_format, *_r
+               in dump["cells"][16:] if kind == "n"}
+    assert formats["G"] == formats["L"] == formats["M"] == formats["N"] == "#,##0.00"
+    assert formats["E"] == "General"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -532,3 +533,26 @@ def test_file_sizes() -> None:
 
     assert [file_size(n) for n in (0, 400, 1023, 1024, 1536, 5 * 1024 * 1024 + 1)] == [
         "0 B", "400 B", "1023 B", "1.0 KB", "1.5 KB", "5.0 MB"]
+
+
+def test_an_empty_or_too_large_upload_is_refused_and_leaves_no_file(app, dev_a_client, monkeypatch):
+    """The route hands the upload's stream to the service, which copies it to disk (at most the
+    limit and one byte) and checks its size there: nothing stays behind a refusal."""
+    order_id = order_id_from(create_collect(dev_a_client))
+    imports = Path(app.config["UPLOAD_FOLDER"]) / "imports"
+    before = sorted(imports.glob("queued-*")) if imports.exists() else []
+
+    def post(data: bytes) -> Any:
+        return dev_a_client.post(f"/order-form/{order_id}/import",
+                                 data={"file": (io.BytesIO(data), "houses.xlsx")},
+                                 content_type="multipart/form-data")
+
+    empty = post(b"")
+    assert empty.status_code == 422 and empty.get_json()["problems"][0]["field"] == "file"
+    monkeypatch.setitem(app.config, "IMPORT_MAX_MB", 1)
+    large = post(house_sheet(sheet_rows(2)) + b"\0" * (1024 * 1024))
+    assert large.status_code == 422 and "1 MB" in large.get_json()["message"]
+    assert sorted(imports.glob("queued-*")) == before
+    job = import_sheet(dev_a_client, order_id, house_sheet(sheet_rows(3)))
+    assert job["state"] == "done", job
+    assert sorted(imports.glob("queued-*")) == before

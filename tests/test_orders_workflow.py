@@ -239,3 +239,46 @@ def test_a_taken_number_is_skipped(session, users):
     assert order.number == order_number("CJ", day, 2)
     assert session.scalar(select(func.count(BusinessOrder.id))) == 2
     assert len(order.history) == 1
+
+
+def test_staged_lines_read_back_as_written_and_numbered_after_the_last(session, users):
+    """``insert_lines`` (an executemany, a COPY on PostgreSQL) stores each line's JSON as given,
+    Chinese text, owners and quotes included, numbered after the order's last line."""
+    from app.models.order import OrderLine
+
+    order = new_collect(session, users["dev_a"], houses=2)
+    tricky = house(building="A座", floor=9, room="9\t01", address='江门 "东" \\ 路',
+                   owners=[{"name": "王五", "id_type": "01", "id_no": "11010519491231002X",
+                            "phone": None}])
+    added = staging.insert_lines(session, order.id, [(staging.HOUSE, tricky),
+                                                     (staging.HOUSE, house(floor=10, room="1001"))])
+    session.commit()
+    assert added == 2
+    houses = staging.staged(session, order.id, staging.HOUSE)
+    assert [seq for seq, _data in houses] == [2, 3, 4, 5]
+    assert houses[2][1] == tricky and houses[3][1]["room"] == "1001"
+    assert session.scalar(select(func.count(OrderLine.id)).where(
+        OrderLine.order_id == order.id, OrderLine.before.is_(None), OrderLine.target_id.is_(None))) == 5
+
+
+def test_approval_builds_each_house_input_once_and_opens_what_it_validated(session, users,
+                                                                           monkeypatch):
+    dev, officer = users["dev_a"], users["officer"]
+    order = new_collect(session, dev, houses=5)
+    workflow.submit(session, order.id, dev)
+    workflow.accept(session, order.id, officer, papers_checked=True)
+    built = []
+    original = staging.to_house_input
+
+    def counted(data, origin=""):
+        built.append(data["room"])
+        return original(data, origin)
+
+    monkeypatch.setattr(staging, "to_house_input", counted)
+    workflow.approve(session, order.id, officer, opinion="同意")
+
+    assert sorted(built) == ["101", "102", "103", "104", "201"]
+    session.expire_all()
+    rooms = session.scalars(select(House.room).where(House.opened_by_order_id == order.id)
+                            .order_by(House.code)).all()
+    assert rooms == ["101", "102", "103", "104", "201"]

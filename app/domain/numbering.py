@@ -150,6 +150,30 @@ def house_account_number(district_code: str, area_seq: int, house_seq: int) -> s
     return with_check(f"{district_code}{area_seq:05d}{house_seq:06d}")
 
 
+def house_account_numbers(district_code: str, area_seq: int, first_seq: int, count: int) -> list[str]:
+    """``house_account_number`` for ``count`` houses numbered from ``first_seq`` in one area.
+
+    The MOD 11-2 check runs over the digits left to right, so the area's 11 digits are folded
+    once and each house only adds its own six (an approval numbers ten thousand houses).
+    """
+    if count <= 0:
+        return []
+    prefix = house_account_number(district_code, area_seq, first_seq)[:11]
+    _check_seq(first_seq + count - 1, 6, "House sequence")
+    state = 0
+    for ch in prefix:
+        state = (state + int(ch)) * 2 % 11
+    numbers = []
+    for seq in range(first_seq, first_seq + count):
+        suffix = f"{seq:06d}"
+        total = state
+        for ch in suffix:
+            total = (total + ord(ch) - 48) * 2 % 11
+        value = (12 - total) % 11
+        numbers.append(f"{prefix}{suffix}{'X' if value == 10 else value}")
+    return numbers
+
+
 def validate_house_account_number(no: str) -> LazyString | None:
     """Return None if ``no`` is a well-formed house account number, else a translated message."""
     text = _compact(no)

@@ -11,16 +11,16 @@ import logging
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote
 
-import requests
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from app.errors import DomainError
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,12 @@ class TradingClient:
 
     def __init__(self, base_url: str, token: str, *, connect_timeout: float = 3.0,
                  read_timeout: float = 10.0, retries: int = 2, backoff_factor: float = 0.5) -> None:
+        # requests (and urllib3) are imported by the first client: about 5 MB that a web
+        # worker which never calls the trading system need not carry.
+        import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
@@ -308,6 +314,8 @@ class TradingClient:
 
     def _request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
                  json: Any = None, key: str | None = None) -> Any:
+        import requests
+
         headers = {KEY_HEADER: key} if key else None
         url = self.base_url + path
         try:

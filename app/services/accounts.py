@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.location import unit_number
 from app.domain.money import quantize_money
-from app.domain.numbering import house_account_number
+from app.domain.numbering import house_account_numbers
 from app.errors import Problem, ValidationFailed
 from app.models.base import utcnow
 from app.models.property import HOUSE_OPEN, Building, House, Owner, PropertyArea
@@ -192,11 +192,12 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
     # Numbers continue after the highest issued, not the count: a building moved to another
     # area (楼幢变更) takes its houses and their numbers along.
     seq = _highest_sequence(session, House.code, f"{area.district_code}{area.id:05d}", 6)
+    codes = house_account_numbers(area.district_code, area.id, seq + 1, len(houses))
     now = utcnow()
     standards: dict[tuple, tuple[DepositStandard, str]] = {}
     rows = []
     total = Decimal(0)
-    for spec, origin in zip(houses, sources):
+    for spec, origin, code in zip(houses, sources, codes):
         building = by_name[spec.building_name]
         kind = (spec.use_code, spec.has_lift, building.floors)
         found = standards.get(kind)
@@ -206,10 +207,9 @@ def open_houses(session: Session, area: PropertyArea, buildings: Sequence[Buildi
         standard, standard_text = found
         due = compute_amount_due(standard, spec.building_area, spec.price)
         total += due
-        seq += 1
         rows.append({
             "org_id": area.org_id, "created_at": now, "area_id": area.id, "building_id": building.id,
-            "code": house_account_number(area.district_code, area.id, seq),
+            "code": code,
             "unit": spec.unit or "", "floor": int(spec.floor), "room": spec.room,
             "address": spec.address, "building_area": spec.building_area,
             "inner_area": spec.inner_area, "use_code": spec.use_code, "has_lift": spec.has_lift,

@@ -276,12 +276,11 @@ class OrderFormView(BaseView):
     def start_import(self, pk: int) -> Any:
         order = get_owned_or_404(db.session, BusinessOrder, pk)
         storage = request.files.get("file")
-        limit = int(current_app.config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
-        data = storage.read(limit + 1) if storage else b""
         try:
+            # The file's stream, not its bytes: the service copies it to disk (and checks its size).
             job = intake.start_import(db.session, current_app._get_current_object(), order.id,
-                                      current_user(), data, storage.filename if storage else "",
-                                      locale=_locale())
+                                      current_user(), storage.stream if storage else b"",
+                                      storage.filename if storage else "", locale=_locale())
         except DomainError as error:
             return problem_response(error)
         return jsonify(_status(job)), 202

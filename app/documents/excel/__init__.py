@@ -5,7 +5,7 @@ Everything here is pure: bytes and plain python values in and out, no request or
 
 from app.documents.excel.columns import CellInvalid, Column, ColumnType, make_parser
 from app.documents.excel.errors import ExcelFileError
-from app.documents.excel.export import export_rows, neutralise
+from app.documents.excel.export import export_rows, export_values, neutralise
 from app.documents.excel.house_sheet import (
     HOUSE_HEADERS,
     HouseCodes,
@@ -41,6 +41,7 @@ __all__ = [
     "RowRule",
     "build_template",
     "export_rows",
+    "export_values",
     "house_columns",
     "house_template",
     "inspect_workbook",

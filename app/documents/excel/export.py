@@ -31,6 +31,15 @@ def export_rows(
     Codes are written as their labels, Decimals and ints as numbers, dates as dates, and every
     text cell as a string that cannot start a formula.
     """
+    keys = [column.key for column in columns]
+    return export_values(columns, ([row.get(key) for key in keys] for row in rows), sheet_name)
+
+
+def export_values(
+    columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet_name: str
+) -> bytes:
+    """``export_rows`` for rows given as sequences of values in the columns' order (a register
+    export reads them as plain database rows: no dict per row)."""
     with tempfile.TemporaryDirectory(prefix="export-") as work:
         path = os.path.join(work, "export.xlsx")
         workbook = xlsxwriter.Workbook(
@@ -45,35 +54,57 @@ def export_rows(
         sheet = workbook.add_worksheet(sheet_name)
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         formats = _formats(workbook)
-        labels = [
-            dict((code, str(label)) for code, label in c.codes) if c.codes else None
-            for c in columns
-        ]
         for index, column in enumerate(columns):
             sheet.set_column(index, index, max(column.width, 2 * len(column.header) + 2))
             sheet.write_string(0, index, column.header, header)
         sheet.freeze_panes(1, 0)
-        # Everything a cell needs that does not depend on the row is worked out here, once.
-        plan = list(zip(range(len(columns)), columns, labels))
-        yes_no = (_("No"), _("Yes"))
-        write_string = sheet.write_string
-        number = 0
-        for number, row in enumerate(rows, start=1):
-            for index, column, table in plan:
-                value = row.get(column.key)
-                if value is None:
-                    continue
-                if table is not None:
-                    value = table.get(value, value)
-                if type(value) is str:  # most cells: written here, without a call per cell
-                    write_string(number, index, "'" + value if value.startswith(FORMULA_TRIGGERS)
-                                 else value)
-                else:
-                    _write(sheet, number, index, value, column, formats, yes_no)
+        number = _write_rows(sheet, columns, rows, formats)
         sheet.autofilter(0, 0, max(number, 1), max(len(columns) - 1, 0))
         workbook.close()
         with open(path, "rb") as handle:
             return handle.read()
+
+
+def _write_rows(
+    sheet: Any, columns: Sequence[Column], rows: Iterable[Sequence[Any]], formats: dict[str, Any]
+) -> int:
+    """Write the rows under the header; return the last row's number (0 for none).
+
+    A city's export is 1.6 million cells, so everything that does not depend on the cell is
+    worked out once here, and the commonest cells (text, Decimal, int, Yes/No) are written
+    straight away: the rest go through ``_write``, which decides the same way.
+    """
+    tables = [
+        dict((code, str(label)) for code, label in c.codes) if c.codes else None for c in columns
+    ]
+    numeric = [c.type in (ColumnType.INT, ColumnType.DECIMAL) for c in columns]
+    yes_no = (_("No"), _("Yes"))
+    decimal_format = formats["decimal"]
+    # The undecorated writers: the public ones first try to read the row as "A1" notation,
+    # a call and an int() per cell for nothing (xlsxwriter documents them as their undecorated
+    # versions; the version is pinned in requirements.txt, and the export tests read the cells).
+    write_string, write_number = sheet._write_string, sheet._write_number
+    triggers = FORMULA_TRIGGERS
+    number = 0
+    for number, values in enumerate(rows, start=1):
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            table = tables[index]
+            if table is not None:
+                value = table.get(value, value)
+            kind = value.__class__
+            if kind is str:
+                write_string(number, index, "'" + value if value.startswith(triggers) else value)
+            elif kind is Decimal:
+                write_number(number, index, float(value), decimal_format)
+            elif kind is int and numeric[index]:
+                write_number(number, index, value)
+            elif kind is bool:
+                write_string(number, index, yes_no[value])
+            else:
+                _write(sheet, number, index, value, columns[index], formats, yes_no)
+    return number
 
 
 def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:

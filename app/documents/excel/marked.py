@@ -11,11 +11,8 @@ from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
-import openpyxl
 import xlsxwriter
 from flask_babel import gettext as _
-from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
 
 from app.documents.excel.columns import header_key
 from app.documents.excel.reader import HEADER_SEARCH_ROWS, CellError, SheetData, load_sheet
@@ -79,6 +76,11 @@ def _by_sheet(errors: Sequence[CellError]) -> dict[str, list[CellError]]:
 
 
 def _mark_in_place(data: bytes, filename: str, errors: Sequence[CellError]) -> bytes:
+    # Imported here: only a refused import needs openpyxl, and it is 6 MB of every worker.
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     with warnings.catch_warnings():
         # openpyxl warns about parts it drops (e.g. extension lists); the copy needs only values.
         warnings.simplefilter("ignore")

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, BinaryIO, Callable, Optional, Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -158,34 +158,45 @@ def stage(session: Session, order_id: int, user: Any, incoming: Incoming,
 
 # ---------------------------------------------------------------- starting the jobs
 
-def start_import(session: Session, app: Any, order_id: int, user: Any, data: bytes,
+def start_import(session: Session, app: Any, order_id: int, user: Any, data: bytes | BinaryIO,
                  filename: str, *, locale: str) -> Any:
-    """Check the upload and the user's right to change the order, then import in the background."""
+    """Check the upload and the user's right to change the order, then import in the background.
+
+    ``data`` is the upload's bytes or a binary stream of them: the web view passes the request's
+    file, which is copied to disk (at most the size limit and one byte), so the web process
+    never holds a 10 MB sheet in memory while the job reads it.
+    """
     from app.services.orders import jobs
 
     config = app.config
-    order = check_upload(session, config, order_id, user, data)
     # The upload waits on disk, not in the queue's store: a message holds only its name.
-    stored = _store_queued_upload(data, config["UPLOAD_FOLDER"])
-    params = {"order_id": order.id, "user_id": user.id, "stored": stored,
-              "filename": filename or "import.xlsx", "order_type": order.type}
+    stored = _store_queued_upload(data, config["UPLOAD_FOLDER"], _upload_limit(config) + 1)
+    path = queued_upload_path(stored, config["UPLOAD_FOLDER"])
     try:
+        order = check_upload(session, config, order_id, user, path.stat().st_size)
+        params = {"order_id": order.id, "user_id": user.id, "stored": stored,
+                  "filename": filename or "import.xlsx", "order_type": order.type}
         return jobs.start(session, order, user, "import", params, app=app, locale=locale)
     except Exception:
-        queued_upload_path(stored, config["UPLOAD_FOLDER"]).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
 
 
+def _upload_limit(config: Any) -> int:
+    return int(config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+
+
 def check_upload(session: Session, config: Any, order_id: int, user: Any,
-                 data: bytes) -> BusinessOrder:
-    """The order an uploaded sheet is for, once the user may edit it and the file may be read."""
-    limit = int(config.get("IMPORT_MAX_MB", 50)) * 1024 * 1024
+                 size: int) -> BusinessOrder:
+    """The order an uploaded sheet of ``size`` bytes is for, once the user may edit it and the
+    file may be read."""
+    limit = _upload_limit(config)
     with unit_of_work(session):  # checks only: the job's own unit writes
         order = workflow.load_for_update(session, order_id)
         workflow.check_may(order, "edit", user)
-        if not data:
+        if not size:
             raise ValidationFailed(_l("Please choose a file."), [Problem("file", _l("Required."))])
-        if len(data) > limit:
+        if size > limit:
             raise ValidationFailed(_l("The file is too large (at most %(n)d MB).",
                                       n=limit // (1024 * 1024)), [])
     return order
@@ -224,8 +235,8 @@ def job_work(kind: str, params: dict[str, Any], config: Any) -> Work:
 QUEUED_PREFIX = "queued-"
 
 
-def _store_queued_upload(data: bytes, upload_folder: str) -> str:
-    return _store_import_file(data, upload_folder, QUEUED_PREFIX)
+def _store_queued_upload(data: bytes | BinaryIO, upload_folder: str, most: int) -> str:
+    return _store_import_file(data, upload_folder, QUEUED_PREFIX, most)
 
 
 def queued_upload_path(name: str, upload_folder: str) -> Path:
@@ -448,12 +459,29 @@ def marked_copy_path(name: str, upload_folder: str) -> Path:
     return _import_file_path(name, upload_folder)
 
 
-def _store_import_file(data: bytes, upload_folder: str, prefix: str = "") -> str:
-    """Store ``data`` under a generated name in the imports folder; returns the name."""
+#: Bytes copied at a time from an uploaded stream to its file.
+COPY_BLOCK = 1024 * 1024
+
+
+def _store_import_file(data: bytes | BinaryIO, upload_folder: str, prefix: str = "",
+                       most: Optional[int] = None) -> str:
+    """Store ``data`` (bytes, or a stream copied block by block, at most ``most`` bytes of it)
+    under a generated name in the imports folder; returns the name."""
     folder = Path(upload_folder) / IMPORT_SUBFOLDER
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{prefix}{uuid.uuid4().hex}.xlsx"
-    (folder / name).write_bytes(data)
+    with open(folder / name, "wb") as out:
+        if isinstance(data, (bytes, bytearray)):
+            out.write(data if most is None else data[:most])
+        else:
+            left = most
+            while left is None or left > 0:
+                block = data.read(COPY_BLOCK if left is None else min(COPY_BLOCK, left))
+                if not block:
+                    break
+                out.write(block)
+                if left is not None:
+                    left -= len(block)
     os.chmod(folder / name, 0o640)
     return name
 

@@ -190,6 +190,7 @@ class NewHousesHandler(OrderHandler):
             key = f"#{seq}"
             by_key[key] = (seq, data)
             inputs.append(staging.to_house_input(data, key))
+        staging.remember_house_inputs(session, order.id, inputs)
         for problem in check_new_houses(session, area_id, inputs, StandardBook.load(session),
                                         buildings, deposit_point(order)):
             seq, data = by_key.get(problem.field, (None, None))
@@ -228,9 +229,13 @@ class NewHousesHandler(OrderHandler):
         buildings = [staging.to_building_input(b)
                      for _s, b in staging.staged(session, order.id, staging.BUILDING)]
         staged = staging.staged(session, order.id, staging.HOUSE)
-        # validate() ran check_new_houses in this transaction, under the order's row lock.
+        # validate() ran check_new_houses in this transaction, under the order's row lock, on
+        # the inputs it built from these very lines (their origins only name lines in messages).
+        inputs = staging.remembered_house_inputs(session, order.id)
+        if inputs is None or len(inputs) != len(staged):
+            inputs = [staging.to_house_input(data) for _s, data in staged]
         opened = open_houses(
-            session, area, buildings, [staging.to_house_input(data) for _s, data in staged],
+            session, area, buildings, inputs,
             StandardBook.load(session),
             source=[data.get("source") or SOURCE_EXCEL for _s, data in staged],
             order_id=order.id, deposit_time_point=point, on=point, validate=False)
