@@ -80,9 +80,10 @@ def _write_rows(
     numeric = [c.type in (ColumnType.INT, ColumnType.DECIMAL) for c in columns]
     yes_no = (_("No"), _("Yes"))
     decimal_format = formats["decimal"]
-    # The undecorated writers: the public ones first try to read the row as "A1" notation,
-    # a call and an int() per cell for nothing (xlsxwriter documents them as their undecorated
-    # versions; the version is pinned in requirements.txt, and the export tests read the cells).
+    # xlsxwriter's private undecorated writers: the public ones first try to read the row as
+    # "A1" notation, a call and an int() per cell for nothing. Private API: the version is
+    # pinned in requirements.txt, and the export tests read every cell back, so an upgrade
+    # that changes these writers fails there.
     write_string, write_number = sheet._write_string, sheet._write_number
     triggers = FORMULA_TRIGGERS
     number = 0
