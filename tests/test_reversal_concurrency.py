@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app.models.audit import AuditLog
@@ -101,3 +103,51 @@ def test_the_same_bank_request_at_once_is_recorded_once(app, session, demo):
         thread.join(timeout=60)
     assert sorted(results) == [False, True, True], results
     assert session.scalar(select(func.count(PaymentReversal.id))) == 1
+
+
+def test_the_same_bank_request_stored_while_this_one_checks_is_a_replay(app, session, demo,
+                                                                        monkeypatch, is_postgres):
+    """The race the threads above hit only now and then, made certain: the same bank request
+    commits between this one's look-up by serial and its check of the notice (SQLite takes no
+    row lock to keep them apart). The notice's pending reversal is then this very request's,
+    and the answer is the stored one, not "a reversal is already pending"."""
+    if is_postgres:
+        pytest.skip("PostgreSQL's row lock on the notice keeps the other request out until this one ends")
+    import threading
+
+    from app.extensions import db
+    from app.services.payments import reversal as service
+
+    notice = paid_notice(session, demo)
+    number, serial, total = notice.number, notice.bank_serial, f"{notice.total:.2f}"
+    session.remove()
+    original = service._check_requestable
+    first: list[Any] = []
+    started: list[bool] = []
+
+    def other_request_commits_first(session_: Any, notice_: Any, wanted: Any) -> None:
+        if not started:  # only the request under test lets the other one in; that one checks as usual
+            started.append(True)
+            def other() -> None:
+                with app.app_context():
+                    try:
+                        first.append(request_reversal(db.session, number, serial, "付错通知单", None,
+                                                      via="api", serial="BOC-REV-SEEN",
+                                                      amount=total).replayed)
+                    finally:
+                        db.session.remove()
+            # Another connection, as another worker would be; this one holds no write lock yet.
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join(timeout=30)
+        original(session_, notice_, wanted)
+
+    monkeypatch.setattr(service, "_check_requestable", other_request_commits_first)
+    with app.app_context():
+        result = request_reversal(db.session, number, serial, "付错通知单", None, via="api",
+                                  serial="BOC-REV-SEEN", amount=total)
+        assert first == [False]
+        assert result.replayed is True
+        assert db.session.scalar(select(func.count(PaymentReversal.id)).where(
+            PaymentReversal.serial == "BOC-REV-SEEN")) == 1
+        db.session.remove()

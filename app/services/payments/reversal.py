@@ -219,12 +219,16 @@ def request_reversal(session: Session, notice_number: Any, bank_serial: Any, rea
                    detail={"number": notice.number, "bank_serial": notice.bank_serial,
                            "amount": str(notice.total), "reason": wanted.reason, "via": via,
                            "serial": wanted.serial})
-    except IntegrityError as exc:
-        # The same bank request, or another request for this notice, was stored a moment ago.
+    except (IntegrityError, ReversalAlreadyPending) as exc:
+        # The same bank request, or another request for this notice, was stored a moment ago:
+        # caught by the unique serial, or (where the database takes no row lock, SQLite) seen
+        # as the notice's pending reversal once the other request had committed.
         if not in_unit_of_work(session):
             replay = _replay(session, wanted)
             if replay is not None:
                 return replay
+        if isinstance(exc, ReversalAlreadyPending):
+            raise
         raise ReversalAlreadyPending() from exc
     return ReversalResult(reversal, False)
 
