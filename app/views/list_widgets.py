@@ -3,9 +3,9 @@
 A clerk's list page is mostly these two widgets, and FAB renders both cell by cell: per row a
 macro that builds the show/edit/delete links with ``url_for`` and translates the buttons' titles,
 per cell a template lookup of the column's formatter; per search field a fresh WTForms render
-and per filter a translation of its name. Here the row buttons are rendered once per page (with a
-placeholder where the row's id goes), the cells are formatted in Python with the formatters
-looked up once, and the search form's fixed parts are kept:
+and per filter a translation of its name. Here the row buttons are rendered once per page (with
+a marker in place of the row's id, filled in per row), the cells are formatted in Python with the
+formatters looked up once, and the search form's fixed parts are kept:
 
 * the labels' and filters' JSON of a view, per language (they depend on nothing else);
 * the HTML of a search field whose output is fully determined by what is in the key: the view,

@@ -6,6 +6,7 @@ houses already staged are left out, so picking twice adds nothing.
 """
 from __future__ import annotations
 
+import abc
 from typing import Any, Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,7 @@ from app.models.payment import NOTICE_UNPAID, Notice, NoticeLine
 from app.models.property import HOUSE_OPEN, Building, House
 from app.security.tenant import Scope
 from app.services.orders import fields, staging
+from app.services.orders.sheets import LinesSheet, SheetRow
 
 CHUNK = 900  # under every driver's bound-parameter limit
 
@@ -97,7 +99,7 @@ def unclosable(session: Session, order: BusinessOrder, houses: Sequence[House]) 
         for h in houses if h.id in notices]
 
 
-class PickedHouses:
+class PickedHouses(abc.ABC):
     """What every business on picked houses shares, mixed in before its base handler.
 
     The picked houses are the order's house change lines, each with the snapshot the business
@@ -108,8 +110,9 @@ class PickedHouses:
     #: The line action of a picked house (``staging.CANCEL`` for 注销).
     pick_action = staging.UPDATE
 
+    @abc.abstractmethod
     def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """What the business records of a picked house (the line's ``before``)."""
 
     def picked_after(self, before: dict[str, Any]) -> dict[str, Any]:
         """The line's ``after`` when the house is picked (unchanged until it is edited)."""
@@ -156,15 +159,19 @@ class PickedHouses:
 
         return workflow.houses_held_elsewhere(session, order, staged_ids(session, order))
 
-    # ------------------------------------------------ 批量导出 / 批量导入 (services/orders/sheets.py)
 
+
+class PickedHousesSheet(LinesSheet):
+    """批量导出 / 批量导入 of picked houses: the sheet's rows name their house by its number, and
+    the business says how a house's rows change its line (``sheet_after``)."""
+
+    @abc.abstractmethod
     def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
-                    rows: Sequence[Any]) -> tuple[dict[str, Any], list[CellError]]:
-        """One house's line ``after`` with the cells of its rows (``sheets.SheetRow``) applied."""
-        raise NotImplementedError
+                    rows: Sequence[SheetRow]) -> tuple[dict[str, Any], list[CellError]]:
+        """One house's line ``after`` with the cells of its rows applied."""
 
     def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
-                      rows: Sequence[Any]) -> tuple[dict[int, dict[str, Any]], list[CellError]]:
+                      rows: Sequence[SheetRow]) -> tuple[dict[int, dict[str, Any]], list[CellError]]:
         """Rows matched to the lines by house number; a number that is not a house of the
         order (or not the user's at all) refuses its row."""
         lines = {before.get("code"): (seq, after)

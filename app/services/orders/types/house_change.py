@@ -35,7 +35,6 @@ from app.services.audit import record
 from app.services.ledger import balances
 from app.services.orders import fields, house_picks, staging
 from app.services.orders.dues import Impact, impacts_summary, impacts_table, record_new_due
-from app.services.orders.sheets import LinesSheet
 from app.services.orders.types.base import (HOUSE_PICK, SHEET_ROUNDTRIP, ExtraTable, FormContent,
                                             LineRow, LinesTable, register_handler)
 from app.services.orders.types import refund_account
@@ -136,7 +135,7 @@ def field_problem(session: Session, area_id: int, key: str, value: str) -> Optio
     return None
 
 
-class HouseChangeHandler(house_picks.PickedHouses, LinesSheet, RefundAccountHandler):
+class HouseChangeHandler(house_picks.PickedHouses, house_picks.PickedHousesSheet, RefundAccountHandler):
     type = HOUSE_CHANGE
     code = "FB"
     slug = "house-change"

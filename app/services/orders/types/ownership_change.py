@@ -26,7 +26,6 @@ from app.models.order import OWNERSHIP_CHANGE, BusinessOrder
 from app.models.property import House, Owner
 from app.services.audit import record
 from app.services.orders import fields, house_picks, staging
-from app.services.orders.sheets import LinesSheet
 from app.services.orders.types.area_choice import AreaChoiceHandler
 from app.services.orders.types.base import (HOUSE_PICK, SHEET_ROUNDTRIP, FormContent, LineRow,
                                             LinesTable, register_handler)
@@ -67,7 +66,7 @@ def owner_rows(items: Any) -> list[dict[str, str]]:
     return [{**o.as_dict(), "share": o.as_dict().get("share", "")} for o in parse_owners(items)]
 
 
-class OwnershipChangeHandler(house_picks.PickedHouses, LinesSheet, AreaChoiceHandler):
+class OwnershipChangeHandler(house_picks.PickedHouses, house_picks.PickedHousesSheet, AreaChoiceHandler):
     type = OWNERSHIP_CHANGE
     code = "QS"
     slug = "ownership-change"
