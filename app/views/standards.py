@@ -6,7 +6,6 @@ answers "which standard applies to this house, and how much is due" through the 
 """
 from __future__ import annotations
 
-import abc
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
@@ -123,13 +122,13 @@ def _standard_fields() -> dict[str, Any]:
     }
 
 
-class CheckedOnSave(abc.ABC):
+class CheckedOnSave:
     """Refuses a row the service's rule finds problems with, before FAB adds or saves it (the form
     validators show the same problems under their fields; this is the backstop)."""
 
-    @abc.abstractmethod
     def item_problems(self, item: Any) -> list[Problem]:
         """What the service's rule finds wrong with the row (none: it may be saved)."""
+        raise NotImplementedError
 
     def _validate(self, item: Any) -> None:
         problems = self.item_problems(item)

@@ -6,7 +6,6 @@ houses already staged are left out, so picking twice adds nothing.
 """
 from __future__ import annotations
 
-import abc
 from typing import Any, Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -99,20 +98,22 @@ def unclosable(session: Session, order: BusinessOrder, houses: Sequence[House]) 
         for h in houses if h.id in notices]
 
 
-class PickedHouses(abc.ABC):
+class PickedHouses:
     """What every business on picked houses shares, mixed in before its base handler.
 
     The picked houses are the order's house change lines, each with the snapshot the business
     takes (``house_snapshot``); they are locked while the order is open, checked against the
-    register before submit and approval, and named by their house number.
+    register before submit and approval, and named by their house number. ``house_snapshot`` is
+    the hook each business writes (``NotImplementedError`` here; why not ``abc``: see
+    ``types/new_houses.NewHousesHandler``).
     """
 
     #: The line action of a picked house (``staging.CANCEL`` for 注销).
     pick_action = staging.UPDATE
 
-    @abc.abstractmethod
     def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
         """What the business records of a picked house (the line's ``before``)."""
+        raise NotImplementedError
 
     def picked_after(self, before: dict[str, Any]) -> dict[str, Any]:
         """The line's ``after`` when the house is picked (unchanged until it is edited)."""
@@ -165,10 +166,10 @@ class PickedHousesSheet(LinesSheet):
     """批量导出 / 批量导入 of picked houses: the sheet's rows name their house by its number, and
     the business says how a house's rows change its line (``sheet_after``)."""
 
-    @abc.abstractmethod
     def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
                     rows: Sequence[SheetRow]) -> tuple[dict[str, Any], list[CellError]]:
         """One house's line ``after`` with the cells of its rows applied."""
+        raise NotImplementedError
 
     def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
                       rows: Sequence[SheetRow]) -> tuple[dict[int, dict[str, Any]], list[CellError]]:

@@ -7,7 +7,9 @@ background jobs (``app.services.orders.jobs``) and report progress as they go.
 """
 from __future__ import annotations
 
+import io
 import os
+import sys
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -470,18 +472,12 @@ def _store_import_file(data: bytes | BinaryIO, upload_folder: str, prefix: str =
     folder = Path(upload_folder) / IMPORT_SUBFOLDER
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{prefix}{uuid.uuid4().hex}.xlsx"
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    left = sys.maxsize if most is None else most
     with open(folder / name, "wb") as out:
-        if isinstance(data, (bytes, bytearray)):
-            out.write(data if most is None else data[:most])
-        else:
-            left = most
-            while left is None or left > 0:
-                block = data.read(COPY_BLOCK if left is None else min(COPY_BLOCK, left))
-                if not block:
-                    break
-                out.write(block)
-                if left is not None:
-                    left -= len(block)
+        while left > 0 and (block := stream.read(min(COPY_BLOCK, left))):
+            out.write(block)
+            left -= len(block)
     os.chmod(folder / name, 0o640)
     return name
 

@@ -11,7 +11,6 @@ changes nothing.
 """
 from __future__ import annotations
 
-import abc
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -34,8 +33,12 @@ class SheetRow:
     values: dict[str, Any]
 
 
-class LinesSheet(abc.ABC):
-    """The lines out to Excel and back (``SHEET_ROUNDTRIP``), edited cell by cell."""
+class LinesSheet:
+    """The lines out to Excel and back (``SHEET_ROUNDTRIP``), edited cell by cell.
+
+    The hooks a business must write raise ``NotImplementedError``; not an ``abc.ABC``, for the
+    reason ``types/new_houses.NewHousesHandler`` gives (its lazy labels would be read at import).
+    """
 
     #: The name of the sheet in the exported workbook.
     sheet_name: str = ""
@@ -44,19 +47,19 @@ class LinesSheet(abc.ABC):
     import_hint = _l("Import the exported file after editing it; houses are matched by their "
                      "house number and only changed cells count.")
 
-    @abc.abstractmethod
     def sheet_columns(self, session: Session, *, export: bool) -> Sequence[Any]:
         """The sheet's ``Column``s: those read back, plus guide columns when ``export``."""
+        raise NotImplementedError
 
-    @abc.abstractmethod
     def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
         """The lines as rows of the sheet (keys of ``sheet_columns``)."""
+        raise NotImplementedError
 
-    @abc.abstractmethod
     def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
                       rows: Sequence[SheetRow]) -> tuple[dict[int, dict[str, Any]], list[Any]]:
         """The lines' new ``after`` by seq from the read rows, only where a cell changed, and
         the ``CellError``s that refuse the whole file."""
+        raise NotImplementedError
 
     def export_sheet(self, session: Session, order: BusinessOrder) -> tuple[bytes, str]:
         return (export_rows(self.sheet_columns(session, export=True),
