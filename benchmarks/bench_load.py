@@ -1,8 +1,8 @@
-"""Benchmark: 20 clerks at once on gunicorn (2 workers × 4 threads) + PostgreSQL, driven by locust.
+"""Benchmark: 20 clerks at once on gunicorn (as ``make run`` serves) + PostgreSQL, driven by locust.
 
 Starts a throwaway PostgreSQL cluster on --pg-port (benchmarks/pgcluster.py), seeds the city
-(benchmarks/seed.py: 100,000 houses), serves ``run:app`` with gunicorn on 127.0.0.1:--port in
-production configuration (CSRF on; the request rate limits off, since every simulated clerk
+(benchmarks/seed.py: 100,000 houses), serves ``run:app`` with gunicorn on 127.0.0.1:--port with
+the project's gunicorn.conf.py (on two cores: 4 workers × 2 threads) in production configuration (CSRF on; the request rate limits off, since every simulated clerk
 comes from 127.0.0.1), and runs locust headless on the loopback for --seconds with --users clerks
 (benchmarks/locustfile.py: log in once, then house lists, searches, houses, areas, buildings,
 notices, home). Everything it started is stopped at the end.
@@ -27,6 +27,7 @@ import argparse
 import csv
 import os
 import resource
+import runpy
 import secrets
 import subprocess
 import sys
@@ -48,12 +49,11 @@ BEFORE_RPS, BEFORE_P95_MS = 16, 1900  # the issue's best figures before this wor
 
 
 def serve(app_spec: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """gunicorn with 2 workers × 4 threads on the loopback, as ``make run`` serves
+    """gunicorn on the loopback with the project's gunicorn.conf.py, as ``make run`` serves
     (scripts/run.sh: no gunicorn access log; the app logs one line per request itself); returns
     once it answers."""
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "180", app_spec],
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", app_spec],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -138,7 +138,9 @@ def main() -> None:
             load = swarm("Clerk", args.port, args.users, args.seconds, work, env)
         finally:
             stop(server)
-    print(f"{args.users} clerks for {args.seconds} s on gunicorn (2 workers × 4 threads) + PostgreSQL, "
+    sizes = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    print(f"{args.users} clerks for {args.seconds} s on gunicorn ({sizes['workers']} workers × "
+          f"{sizes['threads']} threads) + PostgreSQL, "
           f"locust on the loopback; city: " + ", ".join(f"{n:,} {w}" for w, n in made.items()))
     print(f"  {'page':<34} {'requests':>8} {'fails':>6} {'median ms':>9} {'p95 ms':>7}")
     for row in load["pages"]:

@@ -98,10 +98,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.models.base import built_on
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **{"include_object": built_on(connection.dialect.name), **conf_args}
         )
 
         with context.begin_transaction():

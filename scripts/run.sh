@@ -10,8 +10,6 @@ HOST=${2:-127.0.0.1}
 PORT=${3:-5000}
 TRADE_PORT=${4:-5001}
 DEMO_PASSWORD=${5:-Demo@2026}
-WEB_WORKERS=${WEB_WORKERS:-2}
-WEB_THREADS=${WEB_THREADS:-4}
 QUEUE_WORKERS=${QUEUE_WORKERS:-2}
 INSTANCE=${JM_INSTANCE_DIR:-$PWD/instance}
 mkdir -p "$INSTANCE"
@@ -44,7 +42,9 @@ fi
 PIDS+=($!)
 
 if [ -n "${HUEY_REDIS_URL:-${REDIS_URL:-}}" ]; then QUEUE="Redis"; else QUEUE="SQLite ${HUEY_SQLITE_PATH:-$INSTANCE/queue.sqlite}"; fi
-if [ "$MODE" = "dev" ]; then SERVER="Flask development server"; else SERVER="gunicorn, $WEB_WORKERS workers x $WEB_THREADS threads"; fi
+if [ "$MODE" = "dev" ]; then SERVER="Flask development server"; else
+  SERVER="gunicorn, $(.venv/bin/python -c "import runpy; c = runpy.run_path('gunicorn.conf.py')
+print(c['workers'], 'workers x', c['threads'], 'threads')")"; fi
 cat <<TXT
 
   江门市物业管理公众服务平台  http://${HOST}:${PORT}   ($SERVER)
@@ -63,9 +63,8 @@ TXT
 if [ "$MODE" = "dev" ]; then
   .venv/bin/flask run --host "$HOST" --port "$PORT" --with-threads &
 else
-  # Exports of 100,000 rows take longer than gunicorn's default 30 s worker timeout.
-  .venv/bin/gunicorn --workers "$WEB_WORKERS" --threads "$WEB_THREADS" --bind "$HOST:$PORT" \
-    --timeout "${WEB_TIMEOUT:-180}" 'run:app' &
+  # Workers, threads and timeout: gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT).
+  .venv/bin/gunicorn --bind "$HOST:$PORT" 'run:app' &
 fi
 PIDS+=($!)
 # Whichever of the three ends first ends the others (trap above).

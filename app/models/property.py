@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
-                        UniqueConstraint, text)
+from sqlalchemy import (DDL, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
+                        UniqueConstraint, event, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Area, Money, OrgOwned, Timestamped
@@ -27,6 +27,19 @@ SOURCE_ORDER = "order"   # created by a split/merge order
 #: (whose code a successor may take over) and rows without a code do not count.
 OPEN_TRADE_HOUSE_WHERE = "status = 'open' AND trade_house_code IS NOT NULL"
 TRADE_BUILDING_WHERE = "trade_building_code IS NOT NULL"
+
+
+def keyword_index(name: str, column: str) -> Index:
+    """A trigram index (PostgreSQL's pg_trgm) answering ``column LIKE '%text%'``: the house list's
+    keyword box searches inside house numbers, contract numbers and owner names. PostgreSQL only:
+    SQLite has no such index, and a plain one there would only slow every insert."""
+    return Index(name, column, postgresql_using="gin",
+                 postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
+# pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
+event.listen(Model.metadata, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class PropertyArea(OrgOwned, Timestamped, Model):
@@ -116,6 +129,10 @@ class House(OrgOwned, Timestamped, Model):
         Index("uq_house_trade_code_open", "trade_house_code", unique=True,
               sqlite_where=text(OPEN_TRADE_HOUSE_WHERE),
               postgresql_where=text(OPEN_TRADE_HOUSE_WHERE)),
+        # The keyword box (views/property.HouseKeywordFilter): one index per thing it matches.
+        keyword_index("ix_house_code_trgm", "code"),
+        keyword_index("ix_house_contract_no_trgm", "contract_no"),
+        Index("ix_house_room", "room").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,7 +202,9 @@ class Owner(OrgOwned, Model):
 
     __tablename__ = "owner"
     #: The 楼盘表 shows each house's first owner name and owner count, read from this index alone.
-    __table_args__ = (Index("ix_owner_house_name", "house_id", "name"),)
+    __table_args__ = (Index("ix_owner_house_name", "house_id", "name"),
+                      keyword_index("ix_owner_name_trgm", "name"),
+                      Index("ix_owner_id_no", "id_no").ddl_if(dialect="postgresql"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), nullable=False)
