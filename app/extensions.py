@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
-from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 db = SQLA(metadata=Model.metadata)
-migrate = Migrate()
 csrf = CSRFProtect()

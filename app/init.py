@@ -8,7 +8,7 @@ from flask_appbuilder import AppBuilder
 
 from app.discovery import iter_modules
 from app.domain.ids import MAX_ID, fits_integer
-from app.extensions import csrf, db, migrate
+from app.extensions import csrf, db
 
 
 def init_logging(app: Flask) -> None:
@@ -22,7 +22,6 @@ def init_extensions(app: Flask) -> None:
     importlib.import_module("app.models")  # every model must be known to the metadata
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     from pathlib import Path
 

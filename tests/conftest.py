@@ -87,7 +87,10 @@ def build_test_app(**overrides: Any) -> Flask:
     from app import create_app
     from config import TestConfig
 
+    from app.cli.db import bind_migrate
+
     app = create_app(TestConfig, **overrides)
+    bind_migrate(app)  # tests call Flask-Migrate's functions; the web app binds it only for `flask db`
     app.test_client_class = IsolatedClient
     return app
 

@@ -66,6 +66,9 @@ def restore_command(archive: str, force: bool) -> None:
     """Restore an archive into this instance's database and upload folder, then upgrade it."""
     from flask_migrate import upgrade
 
+    from app.cli.db import bind_migrate
+
+    bind_migrate(current_app)
     config = current_app.config
     migrations = config["MIGRATIONS_DIR"]
     db.session.remove()

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import re
 
-import qrcode
-import qrcode.constants
-from qrcode.image.svg import SvgPathImage
-
 # The factory writes a fixed size in mm; the printed size is the caller's choice.
 _SIZE_ATTRS = re.compile(r'\s(?:width|height)="[^"]*"')
 
@@ -19,6 +15,10 @@ def qr_svg(text: str, *, size_mm: float = 24.0) -> str:
     """
     if not text:
         raise ValueError("qr_svg needs a non-empty text")
+    # Imported here: qrcode brings Pillow (about 2.5 MB), needed only by what prints.
+    import qrcode.constants
+    from qrcode.image.svg import SvgPathImage
+
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=2,

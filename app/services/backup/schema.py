@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 CURRENT = "current"
 OLDER = "older"
@@ -14,11 +14,16 @@ UNKNOWN = "unknown"
 
 
 def script_directory(migrations_dir: str | os.PathLike[str]) -> ScriptDirectory:
+    # Imported here: Alembic is loaded by what backs up or restores, not by every web worker.
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(migrations_dir))
 
 
 def head_revision(migrations_dir: str | os.PathLike[str]) -> str:
     """The single head of the migration chain (several heads are a merge still to be made)."""
+    from alembic.util import CommandError
+
     heads = script_directory(migrations_dir).get_heads()
     if len(heads) != 1:
         raise CommandError(f"the migrations have {len(heads)} heads: {', '.join(heads)}")
