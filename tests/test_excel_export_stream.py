@@ -81,6 +81,32 @@ def test_house_export_is_every_row_with_its_labels_across_chunks(officer_client:
     assert [tuple(row) for row in rows[1:]] == expected
 
 
+def test_filtered_export_sums_the_ledger_of_its_own_houses(officer_client: Any, session: Any,
+                                                          small_chunks: int) -> None:
+    """A building's export: its houses only, each with its own balance, while houses of other
+    buildings hold money too."""
+    from app.models.ledger import LedgerEntry
+    from app.models.property import Building, House
+
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    inside = session.scalars(select(House).where(House.building_id == building.id)
+                             .order_by(House.id).limit(2)).all()
+    outside = session.scalars(select(House).where(House.building_id != building.id)
+                              .order_by(House.id).limit(2)).all()
+    for house, amount in zip([*inside, *outside], ("100.00", "0.01", "555.55", "7.00")):
+        session.add(LedgerEntry(org_id=house.org_id, house_id=house.id, kind="deposit",
+                                amount=Decimal(amount), payment_type="first"))
+    session.commit()
+    names = {house.code for house in session.scalars(select(House).where(House.building_id == building.id))}
+    expected = [row for row in _expected_houses(session) if row[0] in names]
+    assert len(expected) > small_chunks
+
+    rows = _sheet(officer_client, f"/property/houses/export/?_flt_0_building={building.id}")
+
+    assert [tuple(row) for row in rows[1:]] == expected
+    assert {row[12] for row in rows[1:]} >= {100.0, 0.01}
+
+
 def test_chunk_size_does_not_change_a_cell(officer_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import app.views.base as base
 

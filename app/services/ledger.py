@@ -88,6 +88,14 @@ def paid_by_house(*criteria: Any) -> Subquery:
             .group_by(LedgerEntry.house_id).subquery())
 
 
+def paid_of(house_ids: Any) -> Subquery:
+    """``paid_by_house`` for the houses a select of house ids yields (a filtered list's own query):
+    one grouped pass over their ledger rows, to outer-join in an export."""
+    return (select(LedgerEntry.house_id, ledger_total().label("paid"))
+            .where(LedgerEntry.house_id.in_(house_ids))
+            .group_by(LedgerEntry.house_id).subquery())
+
+
 def paid_totals(session: Session, group_column: Any, ids: Sequence[int]) -> dict[int, Decimal]:
     """The ledger balance of all houses per ``group_column`` value (``House.area_id``,
     ``House.building_id``) among ``ids``; a group without ledger rows is left out."""

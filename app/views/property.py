@@ -24,6 +24,7 @@ from wtforms import SelectField
 
 from app.documents.excel import Column, ColumnType
 from app.domain.ids import row_id
+from app.domain.money import quantize_money
 from app.extensions import db
 from app.models.base import ZERO
 from app.models.codes import (KIND_DISTRICT, KIND_HOUSE_USE, KIND_ID_TYPE, KIND_PAYMENT_TYPE,
@@ -39,7 +40,7 @@ from app.services.owners import ownership_history
 from app.services.refunds import house_refunds, refund_number
 from app.services.refunds import status_label as refund_status_label
 from app.services.ledger import (STATE_PAID, STATE_PARTLY_PAID, STATE_UNPAID, balances, deposit_state,
-                                 entries, group_totals, outstanding)
+                                 entries, group_totals, outstanding, paid_of)
 from app.views.base import (ExportMixin, PlatformModelView, code_choices, code_formatter, code_labels,
                             export_chunks, money, options_answer, preload_parents, when, yes_no)
 from app.views.menus import CATEGORY_PROPERTY
@@ -376,27 +377,30 @@ class HouseView(RegisterView):
         return row
 
     def export_values(self, query: Any, columns: Sequence[Column]) -> Iterable[Sequence[Any]]:
-        """A city's houses as plain rows: the area and building names joined in the same query,
-        each chunk's balances in one query, paid and outstanding as ``prepare_rows`` sets them."""
+        """A city's houses as plain rows from one statement: the area and building names joined,
+        each house's balance joined from the ledger of the same houses (one grouped pass, not a
+        query per chunk), paid and outstanding as ``prepare_rows`` sets them."""
         area, building = aliased(PropertyArea), aliased(Building)
         named = {"area_name": area.name, "building_name": building.name}
         figures = ("paid_amount", "outstanding_amount")
         stored = [key for key in (column.key for column in columns) if key not in figures]
-        # Each row is (id, amount due, *stored, paid, outstanding); ``pick`` puts its cells in
-        # the columns' order.
-        slots = {key: 2 + n for n, key in enumerate(stored)}
-        slots.update({key: 2 + len(stored) + n for n, key in enumerate(figures)})
+        # The exported houses (same filters and scope) limit the ledger rows summed.
+        paid = paid_of(query.with_entities(House.id).order_by(None).statement)
+        # Each row is (amount due, *stored, balance); ``pick`` puts the cells of (amount due,
+        # *stored, paid, outstanding) in the columns' order.
+        slots = {key: 1 + n for n, key in enumerate(stored)}
+        slots.update({key: 1 + len(stored) + n for n, key in enumerate(figures)})
         pick = itemgetter(*(slots[column.key] for column in columns))
         rows = (query.outerjoin(area, area.id == House.area_id)
                 .outerjoin(building, building.id == House.building_id)
-                .with_entities(House.id, House.amount_due,
+                .outerjoin(paid, paid.c.house_id == House.id)
+                .with_entities(House.amount_due,
                                *(named[key] if key in named else getattr(House, key)
-                                 for key in stored)))
+                                 for key in stored), paid.c.paid))
         for chunk in export_chunks(rows):
-            found = balances(db.session, [row[0] for row in chunk])
             for row in chunk:
-                paid = found[row[0]].balance
-                yield pick((*row, paid, outstanding(row[1], paid)))
+                balance = quantize_money(Decimal(row[-1] or 0))
+                yield pick((*row[:-1], balance, outstanding(row[0], balance)))
 
     def request_filters(self, filters: Filters) -> None:
         keyword = request.args.get("q", "").strip()
