@@ -10,6 +10,7 @@ thousand houses stays fast.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from contextlib import contextmanager
 from decimal import Decimal
@@ -118,8 +119,6 @@ def to_building_input(data: dict[str, Any]) -> BuildingInput:
 # ---------------------------------------------------------------- reading and writing lines
 
 READ_ONCE_KEY = "staged_lines_read_once"
-#: Order lines written per executemany.
-INSERT_CHUNK = 5000
 
 
 @contextmanager
@@ -186,41 +185,30 @@ def insert_lines(session: Session, order_id: int,
                  rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
     """Append ``(target, after)`` add-lines after the order's last line.
 
-    Written by executemany in chunks of ``INSERT_CHUNK`` lines, so an import of 100,000 houses
-    never holds every line's encoded parameters at once.
+    The lines are streamed to the database driver in the session's transaction: COPY on
+    PostgreSQL, one executemany fed by a generator on SQLite. An import of 100,000 houses so
+    neither holds every line's parameters at once nor pays SQLAlchemy's parameter work per line
+    (on PostgreSQL psycopg's too: more CPU than the rest of staging). ``after`` is written as the
+    text the JSON column's own binding sends (``json.dumps``, both drivers' default).
     """
     _forget_read_lines(session)
     start = session.scalar(select(func.max(OrderLine.seq)).where(OrderLine.order_id == order_id)) or 0
-    if session.get_bind().dialect.name == "postgresql":
-        return _copy_lines(session, order_id, start, rows)
-    count = 0
-    chunk: list[dict[str, Any]] = []
-    for count, (target, after) in enumerate(rows, start=1):
-        chunk.append({"order_id": order_id, "seq": start + count, "action": ADD,
-                      "target": target, "after": after})
-        if len(chunk) == INSERT_CHUNK:
-            session.execute(insert(OrderLine.__table__), chunk)
-            chunk = []
-    if chunk:
-        session.execute(insert(OrderLine.__table__), chunk)
-    return count
-
-
-def _copy_lines(session: Session, order_id: int, start: int,
-                rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
-    """``insert_lines`` on PostgreSQL: one COPY in the session's transaction.
-
-    An executemany there costs psycopg a round of Python work per line (100,000 for a city's
-    import, more CPU than the rest of staging); COPY streams the rows. ``after`` is written as
-    the text the JSON column's own binding sends (``json.dumps``, psycopg's default).
-    """
+    seqs = itertools.count(start + 1)
+    lines = ((order_id, next(seqs), ADD, target, json.dumps(after)) for target, after in rows)
     driver = session.connection().connection.driver_connection
-    count = 0
-    with driver.cursor() as cursor:
-        with cursor.copy("COPY order_line (order_id, seq, action, target, after) FROM STDIN") as copy:
-            for count, (target, after) in enumerate(rows, start=1):
-                copy.write_row((order_id, start + count, ADD, target, json.dumps(after)))
-    return count
+    if session.get_bind().dialect.name == "postgresql":
+        with driver.cursor() as cursor:
+            with cursor.copy('COPY order_line (order_id, seq, action, target, "after") FROM STDIN') as copy:
+                for line in lines:
+                    copy.write_row(line)
+    else:
+        cursor = driver.cursor()
+        try:
+            cursor.executemany('INSERT INTO order_line (order_id, seq, action, target, "after") '
+                               "VALUES (?, ?, ?, ?, ?)", lines)
+        finally:
+            cursor.close()
+    return next(seqs) - start - 1
 
 
 def insert_changes(session: Session, order_id: int,
