@@ -2,7 +2,9 @@
 filter, types part of a building's name, picks it from the options the server sends (its own
 buildings only), searches, and the list shows that building's houses; the reloaded page names the
 chosen building. A report's area filter works the same way: the officer types part of an area's
-name, picks it, applies, and the reloaded report names the area. Screenshots: test-artifacts/filters_*.png.
+name, picks it, applies, and the reloaded report names the area. The keyword box above the house
+list finds a house by its owner's name, part of its contract number or its number, for its own
+developer only. Screenshots: test-artifacts/filters_*.png.
 """
 from __future__ import annotations
 
@@ -96,3 +98,39 @@ def test_report_area_filter_searches_as_you_type(live_server: LiveServer,
     # The reloaded report names the chosen area in its box.
     expect(page.locator("#f-area_id + .select2 .select2-selection__rendered")).to_contain_text(area.name)
     shot(page, artifacts_dir, "04_report_filtered_by_area", full_page=False)
+
+
+def test_house_keyword_box_finds_by_owner_contract_and_number(live_server: LiveServer,
+                                                              browser_page: Callable[..., Any],  # noqa: F811
+                                                              session: Any, demo: Any,
+                                                              artifacts_dir: Path) -> None:
+    """The keyword box above the house list: an owner's name, part of a contract number or a
+    house number typed and searched shows that house alone; another developer finds nothing."""
+    from app.models.property import Owner
+
+    house = session.scalars(select(House).where(House.building_id == demo.building_a.id)
+                            .order_by(House.id.desc())).first()
+    session.add(Owner(org_id=house.org_id, house_id=house.id, seq=1, name="司马光明",
+                      id_type="01", id_no="440703199001011234"))
+    house.contract_no = "HT2026-004321"
+    session.commit()
+
+    def search(page: Any, text: str) -> list[str]:
+        page.fill("#jm-keyword", text)
+        page.press("#jm-keyword", "Enter")
+        page.wait_for_load_state("networkidle")
+        links = page.locator("table.table:not(.filters) tbody a[href*='/property/houses/show/']")
+        return sorted({links.nth(i).get_attribute("href").rsplit("/", 1)[-1] for i in range(links.count())})
+
+    page = browser_page("dev_a")
+    goto(page, f"{live_server.url}/property/houses/list/")
+    assert search(page, "司马光明") == [str(house.id)]
+    expect(page.locator("table.table:not(.filters) tbody")).to_contain_text(house.code)
+    shot(page, artifacts_dir, "05_keyword_owner")
+    assert search(page, "004321") == [str(house.id)]
+    assert search(page, house.code) == [str(house.id)]
+
+    other = browser_page("dev_b")
+    goto(other, f"{live_server.url}/property/houses/list/")
+    assert search(other, house.code) == []
+    shot(other, artifacts_dir, "06_keyword_other_developer")
