@@ -12,7 +12,7 @@ from app.models.audit import AuditLog
 from app.models.order import BusinessOrder
 from app.services.audit import record
 from app.services.orders import fields
-from app.services.orders.types import OrderHandler, register_handler, unregister_handler
+from app.services.orders.types import OrderHandler, register_handler, registered_types, unregister_handler
 
 AGENT_FORM = {"agent_name": "李敏", "agent_phone": "13800138001", "agent_id_type": "01",
               "agent_id_no": "11010519491231002X"}
@@ -105,3 +105,34 @@ def test_a_slug_serves_one_business_only(stub):
     clash.type = "stub_other"
     with pytest.raises(ValueError):
         register_handler(clash)
+
+
+def test_a_business_missing_a_hook_of_its_mixins_is_refused():
+    """A mixin's hooks (``required_hooks``) are checked when the business registers, not when a
+    clerk first clicks the button that needs them."""
+    from app.services.orders.house_picks import PickedHouses, PickedHousesSheet
+
+    class Forgetful(PickedHouses, PickedHousesSheet, StubHandler):
+        type, slug = "stub_forgetful", "stub-forgetful"
+
+        def sheet_columns(self, session: Any, *, export: bool) -> list:
+            return []
+
+    with pytest.raises(TypeError, match="house_snapshot, sheet_after, sheet_rows"):
+        register_handler(Forgetful())
+    assert "stub_forgetful" not in registered_types()
+
+    class Complete(Forgetful):
+        def house_snapshot(self, house: Any, building_name: str) -> dict:
+            return {}
+
+        def sheet_after(self, session: Any, order: Any, after: dict, rows: Any) -> tuple:
+            return after, []
+
+        def sheet_rows(self, session: Any, order: Any) -> list:
+            return []
+
+    try:
+        assert register_handler(Complete()).type == "stub_forgetful"
+    finally:
+        unregister_handler("stub_forgetful")

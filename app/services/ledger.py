@@ -80,20 +80,18 @@ def balance_query(house_ids: Optional[Iterable[int]] = None):  # noqa: ANN201 - 
     return query.group_by(LedgerEntry.house_id)
 
 
-def paid_by_house(*criteria: Any) -> Subquery:
-    """A subquery ``house_id, paid`` of the houses matching ``criteria`` (on House), to outer-join
-    in lists; a house without ledger rows has no row there (coalesce ``paid`` to 0)."""
-    return (select(LedgerEntry.house_id, ledger_total().label("paid"))
-            .join(House, House.id == LedgerEntry.house_id).where(*criteria)
-            .group_by(LedgerEntry.house_id).subquery())
-
-
 def paid_of(house_ids: Any) -> Subquery:
-    """``paid_by_house`` for the houses a select of house ids yields (a filtered list's own query):
-    one grouped pass over their ledger rows, to outer-join in an export."""
+    """A subquery ``house_id, paid`` of the houses a select of house ids yields (a filtered list's
+    own query), to outer-join in lists and exports: one grouped pass over their ledger rows; a
+    house without ledger rows has no row there (coalesce ``paid`` to 0)."""
     return (select(LedgerEntry.house_id, ledger_total().label("paid"))
             .where(LedgerEntry.house_id.in_(house_ids))
             .group_by(LedgerEntry.house_id).subquery())
+
+
+def paid_by_house(*criteria: Any) -> Subquery:
+    """``paid_of`` the houses matching ``criteria`` (on House)."""
+    return paid_of(select(House.id).where(*criteria))
 
 
 def paid_totals(session: Session, group_column: Any, ids: Sequence[int]) -> dict[int, Decimal]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from flask import request
 from flask_appbuilder import AppBuilder, expose
@@ -122,29 +122,38 @@ def _standard_fields() -> dict[str, Any]:
     }
 
 
-class CheckedOnSave:
-    """Refuses a row the service's rule finds problems with, before FAB adds or saves it (the form
-    validators show the same problems under their fields; this is the backstop)."""
+def checked_on_save(item_problems: Callable[[Any], list[Problem]]) -> type:
+    """A view mixin refusing a row ``item_problems`` (the service's rule, applied to the row) finds
+    problems with, before FAB adds or saves it (the form validators show the same problems under
+    their fields; this is the backstop)."""
 
-    def item_problems(self, item: Any) -> list[Problem]:
-        """What the service's rule finds wrong with the row (none: it may be saved)."""
-        raise NotImplementedError
+    class CheckedOnSave:
+        def pre_add(self, item: Any) -> None:
+            _refuse(item_problems(item))
+            super().pre_add(item)  # type: ignore[misc]
 
-    def _validate(self, item: Any) -> None:
-        problems = self.item_problems(item)
-        if problems:
-            raise ValidationFailed(_l("Please correct the marked fields."), problems)
+        def pre_update(self, item: Any) -> None:
+            _refuse(item_problems(item))
+            super().pre_update(item)  # type: ignore[misc]
 
-    def pre_add(self, item: Any) -> None:
-        self._validate(item)
-        super().pre_add(item)  # type: ignore[misc]
-
-    def pre_update(self, item: Any) -> None:
-        self._validate(item)
-        super().pre_update(item)  # type: ignore[misc]
+    return CheckedOnSave
 
 
-class DepositStandardView(CheckedOnSave, AuditedMixin, PlatformModelView):
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationFailed(_l("Please correct the marked fields."), problems)
+
+
+def _standard_problems(item: DepositStandard) -> list[Problem]:
+    return standard_problems(item.basis, item.rate, item.min_floors, item.max_floors,
+                             item.effective_from, item.effective_to)
+
+
+def _threshold_problems(item: RenewThreshold) -> list[Problem]:
+    return renew_threshold_problems(item.percent, item.effective_from)
+
+
+class DepositStandardView(checked_on_save(_standard_problems), AuditedMixin, PlatformModelView):
     route_base = "/fund/standards"
     datamodel = SQLAInterface(DepositStandard)
     class_permission_name = RES_STANDARD
@@ -198,10 +207,6 @@ class DepositStandardView(CheckedOnSave, AuditedMixin, PlatformModelView):
     add_form_extra_fields = _standard_fields()
     edit_form_extra_fields = _standard_fields()
 
-    def item_problems(self, item: DepositStandard) -> list[Problem]:
-        return standard_problems(item.basis, item.rate, item.min_floors, item.max_floors,
-                                 item.effective_from, item.effective_to)
-
     def pre_delete(self, item: DepositStandard) -> None:
         used = db.session.scalar(select(func.count(House.id)).where(House.standard_id == item.id))
         if used:
@@ -247,7 +252,7 @@ def percent_text(value: Any) -> str:
     return f"{Decimal(value).normalize():f}%" if value is not None else ""
 
 
-class RenewThresholdView(CheckedOnSave, AuditedMixin, PlatformModelView):
+class RenewThresholdView(checked_on_save(_threshold_problems), AuditedMixin, PlatformModelView):
     """续筹 threshold (§4): dated rows; the one with the latest start on or before a day applies."""
 
     route_base = "/fund/renew-threshold"
@@ -278,9 +283,6 @@ class RenewThresholdView(CheckedOnSave, AuditedMixin, PlatformModelView):
     }
     formatters_columns = {"percent": percent_text, "effective_from": day, "created_at": when}
     validators_columns = {"percent": [InputRequired(), _percent_rule], "effective_from": [DataRequired()]}
-
-    def item_problems(self, item: RenewThreshold) -> list[Problem]:
-        return renew_threshold_problems(item.percent, item.effective_from)
 
 
 class StandardCheckForm(FlaskForm):

@@ -6,7 +6,7 @@ houses already staged are left out, so picking twice adds nothing.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -103,17 +103,17 @@ class PickedHouses:
 
     The picked houses are the order's house change lines, each with the snapshot the business
     takes (``house_snapshot``); they are locked while the order is open, checked against the
-    register before submit and approval, and named by their house number. ``house_snapshot`` is
-    the hook each business writes (``NotImplementedError`` here; why not ``abc``: see
-    ``types/new_houses.NewHousesHandler``).
+    register before submit and approval, and named by their house number.
     """
+
+    #: Written by each business; ``register_handler`` refuses a handler without them.
+    required_hooks = ("house_snapshot",)
+    #: What the business records of a picked house, given its building's name (the line's
+    #: ``before``).
+    house_snapshot: Callable[[House, str], dict[str, Any]]
 
     #: The line action of a picked house (``staging.CANCEL`` for 注销).
     pick_action = staging.UPDATE
-
-    def house_snapshot(self, house: House, building_name: str) -> dict[str, Any]:
-        """What the business records of a picked house (the line's ``before``)."""
-        raise NotImplementedError
 
     def picked_after(self, before: dict[str, Any]) -> dict[str, Any]:
         """The line's ``after`` when the house is picked (unchanged until it is edited)."""
@@ -166,10 +166,11 @@ class PickedHousesSheet(LinesSheet):
     """批量导出 / 批量导入 of picked houses: the sheet's rows name their house by its number, and
     the business says how a house's rows change its line (``sheet_after``)."""
 
-    def sheet_after(self, session: Session, order: BusinessOrder, after: dict[str, Any],
-                    rows: Sequence[SheetRow]) -> tuple[dict[str, Any], list[CellError]]:
-        """One house's line ``after`` with the cells of its rows applied."""
-        raise NotImplementedError
+    required_hooks = ("sheet_after",)
+    #: One house's line ``after`` with the cells of its rows applied:
+    #: ``sheet_after(session, order, after, rows) -> (after, cell errors)``.
+    sheet_after: Callable[[Session, BusinessOrder, dict[str, Any], Sequence[SheetRow]],
+                          tuple[dict[str, Any], list[CellError]]]
 
     def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
                       rows: Sequence[SheetRow]) -> tuple[dict[int, dict[str, Any]], list[CellError]]:

@@ -36,9 +36,20 @@ class SheetRow:
 class LinesSheet:
     """The lines out to Excel and back (``SHEET_ROUNDTRIP``), edited cell by cell.
 
-    The hooks a business must write raise ``NotImplementedError``; not an ``abc.ABC``, for the
-    reason ``types/new_houses.NewHousesHandler`` gives (its lazy labels would be read at import).
+    The business writes the three hooks below (``required_hooks``: ``register_handler`` refuses
+    a handler without them).
     """
+
+    required_hooks = ("sheet_columns", "sheet_rows", "sheet_changes")
+    #: ``sheet_columns(session, export=...)``: the sheet's ``Column``s, those read back plus
+    #: guide columns when ``export``.
+    sheet_columns: Callable[..., Sequence[Any]]
+    #: ``sheet_rows(session, order)``: the lines as rows of the sheet (keys of ``sheet_columns``).
+    sheet_rows: Callable[[Session, BusinessOrder], list[dict[str, Any]]]
+    #: ``sheet_changes(session, user, order, rows)``: the lines' new ``after`` by seq from the
+    #: read rows, only where a cell changed, and the ``CellError``s that refuse the whole file.
+    sheet_changes: Callable[[Session, Any, BusinessOrder, Sequence[SheetRow]],
+                            tuple[dict[int, dict[str, Any]], list[Any]]]
 
     #: The name of the sheet in the exported workbook.
     sheet_name: str = ""
@@ -46,20 +57,6 @@ class LinesSheet:
     import_label = _l("Batch import")
     import_hint = _l("Import the exported file after editing it; houses are matched by their "
                      "house number and only changed cells count.")
-
-    def sheet_columns(self, session: Session, *, export: bool) -> Sequence[Any]:
-        """The sheet's ``Column``s: those read back, plus guide columns when ``export``."""
-        raise NotImplementedError
-
-    def sheet_rows(self, session: Session, order: BusinessOrder) -> list[dict[str, Any]]:
-        """The lines as rows of the sheet (keys of ``sheet_columns``)."""
-        raise NotImplementedError
-
-    def sheet_changes(self, session: Session, user: Any, order: BusinessOrder,
-                      rows: Sequence[SheetRow]) -> tuple[dict[int, dict[str, Any]], list[Any]]:
-        """The lines' new ``after`` by seq from the read rows, only where a cell changed, and
-        the ``CellError``s that refuse the whole file."""
-        raise NotImplementedError
 
     def export_sheet(self, session: Session, order: BusinessOrder) -> tuple[bytes, str]:
         return (export_rows(self.sheet_columns(session, export=True),

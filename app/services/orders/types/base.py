@@ -275,6 +275,19 @@ class OrderHandler:
 _HANDLERS: dict[str, OrderHandler] = {}
 
 
+def missing_hooks(handler: OrderHandler) -> list[str]:
+    """The hooks the classes ``handler`` mixes in name in their ``required_hooks`` (declared there,
+    written by each business) that the handler does not write.
+
+    Checked when a business registers, so a missing hook stops the start-up rather than a clerk's
+    click. Not ``abc.abstractmethod``: ABCMeta probes every class attribute, which turns a
+    subclass's lazy ``title`` into text at import, outside any app or locale.
+    """
+    wanted = {name for klass in type(handler).__mro__
+              for name in vars(klass).get("required_hooks", ())}
+    return sorted(name for name in wanted if not callable(getattr(handler, name, None)))
+
+
 def register_handler(handler: OrderHandler) -> OrderHandler:
     """Make ``handler`` serve its order type (one handler per type, one type per slug)."""
     if not handler.type or not handler.code or not handler.slug:
@@ -284,6 +297,10 @@ def register_handler(handler: OrderHandler) -> OrderHandler:
     unknown = set(handler.intake) - set(INTAKE_MODES)
     if unknown:
         raise ValueError(f"unknown intake modes {sorted(unknown)}")
+    missing = missing_hooks(handler)
+    if missing:
+        raise TypeError(f"{type(handler).__name__} does not write {', '.join(missing)}, "
+                        "which the classes it mixes in need")
     for other in _HANDLERS.values():
         if other.type != handler.type and other.slug == handler.slug:
             raise ValueError(f"slug {handler.slug!r} is taken by {other.type}")
